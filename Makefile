@@ -1,0 +1,110 @@
+# herd — build, test, bench, install.
+#
+# Sources are found by wildcard: a new module is a new .c/.h pair in its
+# folder, a new unit test is tests/unit/test_<module>.c, a new integration
+# suite is tests/integration/<NN>-<name>.sh, a new benchmark is
+# tests/bench/<NN>-<name>.sh.  Debian packages the build, tests and benches
+# need are listed in deps.txt (one per line) and installed by `make deps`.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+PKGS     = libvirt yaml-0.1 libcurl libssh libarchive libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -I. -Ibuild/gen $(PKG_CFLAGS) $(CFLAGS)
+LDLIBS   = $(PKG_LIBS) -lpthread
+SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+LIB_SRC  = $(filter-out orchestrator/main.c,$(wildcard common/*.c plans/*.c templates/*.c seed/*.c orchestrator/*.c))
+TMPL     = $(sort $(wildcard templates/*.tmpl))
+GEN_SRC  = build/gen/tmpl_data.c
+OBJ      = $(LIB_SRC:%.c=build/obj/%.o) build/obj/gen/tmpl_data.o
+SAN_OBJ  = $(LIB_SRC:%.c=build/san/%.o) build/san/gen/tmpl_data.o
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/san/tests/%)
+FUZZ_SRC = $(wildcard tests/fuzz/*.c)
+FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/san/fuzz/%)
+HERD     = build/herd
+
+.PHONY: all check unit golden examples integration bench install deps clean demo demo-clean e2e
+all: $(HERD)
+
+# Built-in templates are compiled in as C strings (templates/tmpl_embed.sh).
+$(GEN_SRC): $(TMPL) templates/tmpl_embed.sh
+	@mkdir -p $(@D)
+	sh templates/tmpl_embed.sh $(TMPL) > $@.tmp && mv $@.tmp $@
+
+build/obj/gen/tmpl_data.o: $(GEN_SRC)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -c $< -o $@
+build/san/gen/tmpl_data.o: $(GEN_SRC)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN) -MMD -c $< -o $@
+
+build/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -c $< -o $@
+build/san/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN) -MMD -c $< -o $@
+
+build/libherd.a: $(OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+build/libherd-san.a: $(SAN_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(HERD): build/obj/orchestrator/main.o build/libherd.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+build/herd-san: build/san/orchestrator/main.o build/libherd-san.a
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
+build/san/tests/%: tests/unit/%.c tests/unit/testutil.h build/libherd-san.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN) -Itests/unit -o $@ $< build/libherd-san.a $(LDLIBS) -lcmocka
+build/san/fuzz/%: tests/fuzz/%.c build/libherd-san.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $< build/libherd-san.a $(LDLIBS)
+
+# The README's test command.  Every suite that runs on this machine; the long
+# end-to-end suite with real cloud-init guests is `make e2e` (also run here).
+check: $(HERD) build/herd-san $(UNIT_BIN) $(FUZZ_BIN)
+	sh tests/run-suite.sh unit $(UNIT_BIN)
+	sh tests/run-suite.sh golden tests/golden/run.sh
+	sh tests/run-suite.sh integration $(sort $(wildcard tests/integration/*.sh))
+
+unit: $(UNIT_BIN)
+	sh tests/run-suite.sh unit $(UNIT_BIN)
+
+golden: build/herd-san
+	sh tests/run-suite.sh golden tests/golden/run.sh
+
+integration: $(HERD)
+	sh tests/run-suite.sh integration $(sort $(wildcard tests/integration/*.sh))
+
+e2e: $(HERD)
+	sh tests/run-suite.sh e2e $(sort $(wildcard tests/e2e/*.sh))
+
+bench: $(HERD)
+	sh tests/run-suite.sh bench $(sort $(wildcard tests/bench/*.sh))
+
+install: $(HERD)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(HERD) $(DESTDIR)$(PREFIX)/bin/herd
+	install -m 0644 doc/herd.1 $(DESTDIR)$(PREFIX)/share/man/man1/herd.1
+
+# Installs every Debian package the build, the tests and the benchmarks
+# need.  Safe to run twice (apt-get skips what is installed).
+deps:
+	DEBIAN_FRONTEND=noninteractive apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$(grep -v '^#' deps.txt)
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,75 @@
+#include "err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static void errv(struct herd_err *err, enum herd_errcode code, int errnum,
+		 const char *fmt, va_list ap)
+{
+	int n;
+
+	err->code = code;
+	err->sys_errno = errnum;
+	n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	if (errnum != 0 && n >= 0 && (size_t)n < sizeof err->msg)
+		snprintf(err->msg + n, sizeof err->msg - (size_t)n, ": %s",
+			 strerror(errnum));
+}
+
+int herd_errf(struct herd_err *err, enum herd_errcode code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return -1;
+	va_start(ap, fmt);
+	errv(err, code, 0, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int herd_errno(struct herd_err *err, enum herd_errcode code, int errnum,
+	       const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return -1;
+	va_start(ap, fmt);
+	errv(err, code, errnum, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int herd_errctx(struct herd_err *err, const char *fmt, ...)
+{
+	char old[sizeof err->msg];
+	va_list ap;
+	int n;
+
+	if (err == NULL)
+		return -1;
+	memcpy(old, err->msg, sizeof old);
+	va_start(ap, fmt);
+	n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < sizeof err->msg) {
+		size_t rest = sizeof err->msg - (size_t)n;
+		/* Truncation is acceptable: the leaf's cause comes last. */
+		strncpy(err->msg + n, ": ", rest);
+		if (rest > 2)
+			strncpy(err->msg + n + 2, old, rest - 2);
+		err->msg[sizeof err->msg - 1] = '\0';
+	}
+	return -1;
+}
+
+void herd_err_clear(struct herd_err *err)
+{
+	if (err == NULL)
+		return;
+	err->code = HERD_OK;
+	err->sys_errno = 0;
+	err->msg[0] = '\0';
+}
