@@ -1,0 +1,176 @@
+/* plans/fleet.h — the fleet model: what a fleet file says, checked and
+ * expanded into the desired VMs.
+ *
+ *   fleet_load(path)  = fleet_parse (libyaml -> ynode tree)
+ *                     + fleet_check (every field, every error with FILE:LINE:COL)
+ *                     + fleet_expand (groups -> VMs, names, MACs, IPs)
+ *
+ * A struct fleet owns everything reachable from it (one arena for the YAML
+ * tree and merged layers, plus the arrays below); fleet_free() releases it.
+ * Pointers between parts (vm -> spec -> image) are borrowed and live as long
+ * as the fleet.  Paths in the model are absolute (relative ones are resolved
+ * against the fleet file's folder; "~/" against $HOME).
+ */
+#ifndef HERD_FLEET_H
+#define HERD_FLEET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "plans/ynode.h"
+
+#define FLEET_MAX_FILE (16u << 20)	/* a fleet file larger than 16 MiB is refused */
+#define FLEET_MAX_COUNT 10000		/* count: 0 .. 10,000 */
+#define FLEET_MAX_ERRORS 20		/* errors reported per run */
+
+enum fleet_accel { FLEET_ACCEL_AUTO, FLEET_ACCEL_KVM, FLEET_ACCEL_QEMU };
+enum fleet_netmode { FLEET_NET_NAT, FLEET_NET_ISOLATED, FLEET_NET_BRIDGE };
+enum fleet_clone { FLEET_CLONE_LINKED, FLEET_CLONE_FULL };
+enum fleet_bootstrap { FLEET_BOOT_NOCLOUD, FLEET_BOOT_KICKSTART, FLEET_BOOT_NONE };
+enum fleet_sum_of { FLEET_SUM_DOWNLOAD, FLEET_SUM_IMAGE };
+
+/* Where something was written, for messages: "lab.yaml:12:5". */
+struct fleet_pos {
+	const char *file;	/* borrowed from the fleet */
+	uint32_t line, col;
+};
+
+struct fleet_image {
+	const char *name;
+	const char *url;	/* exactly one of url and path */
+	const char *path;	/* absolute */
+	const char *sha256;	/* lower-case hex or NULL */
+	const char *sha512;	/* lower-case hex or NULL */
+	enum fleet_sum_of sum_of;
+	const char *kernel;	/* boot: direct kernel boot, absolute, or NULL */
+	const char *initrd;
+	const char *cmdline;
+	struct fleet_pos pos;
+};
+
+struct fleet_network {
+	const char *name;
+	enum fleet_netmode mode;
+	const char *bridge;	/* mode bridge: the host bridge */
+	/* nat and isolated: host byte order */
+	uint32_t addr;		/* network address, 10.42.0.0 */
+	unsigned prefix;	/* 24 */
+	uint32_t gateway;	/* first host, 10.42.0.1: libvirt's bridge address */
+	uint32_t dhcp_first;	/* range libvirt's DHCP hands to unknown MACs: */
+	uint32_t dhcp_last;	/* the top quarter of the network */
+	bool dhcp;		/* dhcp: true = guests use DHCP, not static config */
+	struct fleet_pos pos;
+};
+
+struct fleet_install {		/* kickstart: the installer to boot */
+	const char *kernel, *initrd, *args;
+};
+
+/* A resolved VM spec: defaults + group (+ vm) merged and checked.  Shared
+ * by every VM of a group. */
+struct fleet_spec {
+	const struct fleet_image *image;	/* NULL only for bootstrap none without image */
+	unsigned cpus;
+	uint64_t memory;			/* bytes */
+	uint64_t disk;				/* bytes */
+	enum fleet_clone clone;
+	enum fleet_bootstrap bootstrap;
+	const struct fleet_network **networks;	/* [n_networks]; [0] is primary */
+	size_t n_networks;
+	const struct ynode *cloud_config;	/* merged MAP, or NULL */
+	const struct ynode *vars;		/* merged MAP, or NULL */
+	const char *user_data;			/* template path, or NULL */
+	const char *kickstart;			/* template path, or NULL */
+	struct fleet_install install;
+	const struct ynode *layer;		/* the merged raw map, for positions */
+	struct fleet_pos pos;			/* the group or vm entry */
+};
+
+struct fleet_nic {
+	uint8_t mac[6];
+	uint32_t ip;		/* host order; 0 on bridge networks / DHCP */
+};
+
+struct fleet_vm {
+	const char *name;		/* "web-1" */
+	const char *domain;		/* "<fleet>-<name>": the libvirt domain */
+	const char *group;		/* group name, or NULL for an entry of vms: */
+	unsigned index;			/* 1-based within the group; 0 for vms: */
+	const struct fleet_spec *spec;
+	struct fleet_nic *nics;		/* [spec->n_networks] */
+	struct fleet_pos pos;		/* the group or vm entry */
+};
+
+struct fleet_group {
+	const char *name;
+	unsigned count;
+	const char *name_pattern;	/* "web-{{index}}" */
+	const struct fleet_spec *spec;
+	struct fleet_pos pos;
+};
+
+struct fleet_ssh {
+	const char *user;			/* default "herd" */
+	const char **authorized_keys;		/* literal key lines (files are read) */
+	size_t n_authorized_keys;
+};
+
+struct fleet {
+	const char *file;		/* as given */
+	const char *dir;		/* absolute folder of the file */
+	const char *name;		/* fleet: */
+	const char *libvirt_uri;	/* libvirt:, or NULL */
+	enum fleet_accel accel;
+	struct fleet_image *images;
+	size_t n_images;
+	struct fleet_network *networks;
+	size_t n_networks;
+	struct fleet_ssh ssh;
+	struct fleet_group *groups;
+	size_t n_groups;
+	struct fleet_vm *vms;		/* expanded: vms: entries first, then groups in file order */
+	size_t n_vms;
+	size_t n_explicit;		/* how many of vms came from vms: */
+	const struct ynode *root;	/* the parsed document */
+	struct yarena *arena;		/* owns the tree and all strings above */
+};
+
+/* One diagnostic: FILE:LINE:COL: message. */
+struct fleet_diag {
+	struct fleet_pos pos;
+	char msg[400];
+};
+
+struct fleet_diags {
+	struct fleet_diag items[FLEET_MAX_ERRORS];
+	size_t n;		/* kept, at most FLEET_MAX_ERRORS */
+	size_t total;		/* found, may be more than n */
+};
+
+/* Read, check and expand the fleet file at path.  On success returns the
+ * fleet (caller frees with fleet_free) and diags->n == 0.  On failure
+ * returns NULL with every error found (up to FLEET_MAX_ERRORS) in diags;
+ * a file that cannot be read or is not YAML gives exactly one. */
+struct fleet *fleet_load(const char *path, struct fleet_diags *diags);
+
+/* Same, from a buffer (for tests and fuzzing); `file` names it in errors
+ * and relative paths resolve against `dir` (may be NULL: the cwd). */
+struct fleet *fleet_load_mem(const char *file, const char *dir, const char *data,
+			     size_t len, struct fleet_diags *diags);
+
+void fleet_free(struct fleet *f);
+
+/* The VM called name, or NULL. */
+const struct fleet_vm *fleet_find_vm(const struct fleet *f, const char *name);
+
+/* Format d as "FILE:LINE:COL: message" (or "FILE: message" when line is 0)
+ * into out. */
+void fleet_diag_format(const struct fleet_diag *d, char *out, size_t outlen);
+
+/* Dotted quad / MAC text for messages and templates. */
+void fleet_ip_str(uint32_t ip, char out[16]);
+void fleet_mac_str(const uint8_t mac[6], char out[18]);
+
+#endif
