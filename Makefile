@@ -29,6 +29,8 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/san/tests/%)
 FUZZ_SRC = $(wildcard tests/fuzz/*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/san/fuzz/%)
 HERD     = build/herd
+V       ?= 0
+Q        = $(if $(filter 1,$(V)),,@)
 
 .PHONY: all check unit golden examples integration bench install deps clean demo demo-clean e2e
 all: $(HERD)
@@ -40,36 +42,36 @@ $(GEN_SRC): $(TMPL) templates/tmpl_embed.sh
 
 build/obj/gen/tmpl_data.o: $(GEN_SRC)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -c $< -o $@
 build/san/gen/tmpl_data.o: $(GEN_SRC)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(SAN) -MMD -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -MMD -c $< -o $@
 
 build/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -c $< -o $@
 build/san/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(SAN) -MMD -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -MMD -c $< -o $@
 
 build/libherd.a: $(OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 build/libherd-san.a: $(SAN_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(HERD): build/obj/orchestrator/main.o build/libherd.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 build/herd-san: build/san/orchestrator/main.o build/libherd-san.a
-	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
 build/san/tests/%: tests/unit/%.c tests/unit/testutil.h build/libherd-san.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(SAN) -Itests/unit -o $@ $< build/libherd-san.a $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -Itests/unit -o $@ $< build/libherd-san.a $(LDLIBS) -lcmocka
 build/san/fuzz/%: tests/fuzz/%.c build/libherd-san.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $< build/libherd-san.a $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $< build/libherd-san.a $(LDLIBS)
 
 # The README's test command.  Every suite that runs on this machine; the long
 # end-to-end suite with real cloud-init guests is `make e2e` (also run here).

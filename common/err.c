@@ -44,24 +44,24 @@ int herd_errno(struct herd_err *err, enum herd_errcode code, int errnum,
 
 int herd_errctx(struct herd_err *err, const char *fmt, ...)
 {
-	char old[sizeof err->msg];
+	char joined[2 * sizeof err->msg];
 	va_list ap;
 	int n;
 
 	if (err == NULL)
 		return -1;
-	memcpy(old, err->msg, sizeof old);
 	va_start(ap, fmt);
-	n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	n = vsnprintf(joined, sizeof err->msg, fmt, ap);
 	va_end(ap);
-	if (n >= 0 && (size_t)n < sizeof err->msg) {
-		size_t rest = sizeof err->msg - (size_t)n;
-		/* Truncation is acceptable: the leaf's cause comes last. */
-		strncpy(err->msg + n, ": ", rest);
-		if (rest > 2)
-			strncpy(err->msg + n + 2, old, rest - 2);
-		err->msg[sizeof err->msg - 1] = '\0';
-	}
+	if (n < 0)
+		return -1;
+	if ((size_t)n >= sizeof err->msg)
+		n = sizeof err->msg - 1;
+	/* joined holds at most 511 + 2 + 511 bytes; truncation to msg is
+	 * acceptable, the context comes first. */
+	snprintf(joined + n, sizeof joined - (size_t)n, ": %s", err->msg);
+	memcpy(err->msg, joined, sizeof err->msg - 1);
+	err->msg[sizeof err->msg - 1] = '\0';
 	return -1;
 }
 
