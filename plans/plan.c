@@ -1,0 +1,453 @@
+/* plans/plan.c — desired VMs against an observed snapshot: the actions. */
+#include "plans/plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/hash.h"
+#include "common/mem.h"
+
+static const char *const field_names[PLAN_F_COUNT] = {
+	"image", "disk", "clone", "seed", "networks", "mac", "ip",
+};
+
+const char *plan_field_name(enum plan_field f)
+{
+	return (unsigned)f < PLAN_F_COUNT ? field_names[f] : "?";
+}
+
+char *plan_net_name(const char *fleet, const char *net)
+{
+	return xasprintf(PLAN_NET_PREFIX "%s-%s", fleet, net);
+}
+
+char *plan_pool_name(const char *fleet)
+{
+	return xasprintf("herd-%s", fleet);
+}
+
+char *plan_vol_owner(const char *vol)
+{
+	static const char *const sfx[] = { PLAN_VOL_DISK_SUFFIX, PLAN_VOL_SEED_SUFFIX };
+	size_t n = strlen(vol), i, k;
+
+	for (i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+		k = strlen(sfx[i]);
+		if (n > k && strcmp(vol + n - k, sfx[i]) == 0)
+			return xstrndup(vol, n - k);
+	}
+	return NULL;
+}
+
+/* ---- the snapshot ---- */
+
+void plan_observed_release(struct plan_observed *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n_vms; i++) {
+		free(o->vms[i].domain);
+		free(o->vms[i].name);
+	}
+	for (i = 0; i < o->n_nets; i++)
+		free(o->nets[i].name);
+	for (i = 0; i < o->n_vols; i++)
+		free(o->vols[i]);
+	free(o->vms);
+	free(o->nets);
+	free(o->vols);
+	memset(o, 0, sizeof *o);
+}
+
+struct plan_obs_vm *plan_observed_add_vm(struct plan_observed *o, const char *domain)
+{
+	struct plan_obs_vm *v;
+
+	/* Capacity is the next power of two: grow when n hits one. */
+	if ((o->n_vms & (o->n_vms - 1)) == 0)
+		o->vms = xrealloc(o->vms, (o->n_vms ? 2 * o->n_vms : 1) * sizeof *o->vms);
+	v = &o->vms[o->n_vms++];
+	memset(v, 0, sizeof *v);
+	v->domain = xstrdup(domain);
+	return v;
+}
+
+void plan_observed_add_net(struct plan_observed *o, const char *name, bool active)
+{
+	if ((o->n_nets & (o->n_nets - 1)) == 0)
+		o->nets = xrealloc(o->nets, (o->n_nets ? 2 * o->n_nets : 1) * sizeof *o->nets);
+	o->nets[o->n_nets].name = xstrdup(name);
+	o->nets[o->n_nets++].active = active;
+}
+
+void plan_observed_add_vol(struct plan_observed *o, const char *name)
+{
+	if ((o->n_vols & (o->n_vols - 1)) == 0)
+		o->vols = xrealloc(o->vols, (o->n_vols ? 2 * o->n_vols : 1) * sizeof *o->vols);
+	o->vols[o->n_vols++] = xstrdup(name);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* One line per object, sorted, hashed: the order libvirt lists things in
+ * must not change the fingerprint. */
+void plan_observed_fingerprint(const struct plan_observed *o, char out[65])
+{
+	size_t n = o->n_vms + o->n_nets + o->n_vols, i, k = 0;
+	char **lines = xcalloc(n ? n : 1, sizeof *lines);
+	char hex[HASH_HEX_MAX];
+	struct hash *h = hash_new(HASH_SHA256);
+	char head[32];
+
+	for (i = 0; i < o->n_vms; i++) {
+		const struct plan_obs_vm *v = &o->vms[i];
+		lines[k++] = xasprintf("vm %s %s %u %llu %d", v->domain, v->h.spec,
+				       v->cpus, (unsigned long long)v->memory, (int)v->state);
+	}
+	for (i = 0; i < o->n_nets; i++)
+		lines[k++] = xasprintf("net %s %d", o->nets[i].name, o->nets[i].active);
+	for (i = 0; i < o->n_vols; i++)
+		lines[k++] = xasprintf("vol %s", o->vols[i]);
+	qsort(lines, n, sizeof *lines, cmp_str);
+	snprintf(head, sizeof head, "pool %d %d\n", o->pool, o->pool_active);
+	hash_update(h, head, strlen(head));
+	for (i = 0; i < n; i++) {
+		hash_update(h, lines[i], strlen(lines[i]) + 1);
+		free(lines[i]);
+	}
+	free(lines);
+	hash_final_hex(h, hex);
+	hash_free(h);
+	memcpy(out, hex, 64);
+	out[64] = '\0';
+}
+
+/* ---- hashes ---- */
+
+static void field_hash(struct hash *spec, const struct buf *b, char out[PLAN_FIELD_HEX + 1])
+{
+	char hex[HASH_HEX_MAX];
+
+	hash_sha256_hex(buf_str(b), b->len, hex);
+	memcpy(out, hex, PLAN_FIELD_HEX);
+	out[PLAN_FIELD_HEX] = '\0';
+	hash_update(spec, buf_str(b), b->len + 1);
+}
+
+#define S(x) ((x) ? (x) : "")
+
+/* The text of one field; its hash is what the metadata keeps. */
+static void field_text(const struct fleet_vm *vm, const char *seed, enum plan_field f,
+		       struct buf *b)
+{
+	const struct fleet_spec *s = vm->spec;
+	const struct fleet_image *im = s->image;
+	size_t i;
+
+	switch (f) {
+	case PLAN_F_IMAGE:
+		if (im != NULL)
+			buf_addf(b, "%s|%s|%s|%s|%s|%s|%s", S(im->url), S(im->path),
+				 S(im->sha256), S(im->sha512), S(im->kernel),
+				 S(im->initrd), S(im->cmdline));
+		break;
+	case PLAN_F_DISK: buf_addf(b, "%llu", (unsigned long long)s->disk); break;
+	case PLAN_F_CLONE: buf_addf(b, "%d", (int)s->clone); break;
+	case PLAN_F_SEED: buf_addf(b, "%d|%s", (int)s->bootstrap, S(seed)); break;
+	case PLAN_F_NETWORKS:
+		for (i = 0; i < s->n_networks; i++) {
+			const struct fleet_network *n = s->networks[i];
+			buf_addf(b, "%s|%d|%s|%08x/%u;", n->name, (int)n->mode,
+				 S(n->bridge), n->addr, n->prefix);
+		}
+		break;
+	case PLAN_F_MAC:
+		for (i = 0; i < s->n_networks; i++)
+			buf_add(b, vm->nics[i].mac, 6);
+		break;
+	case PLAN_F_IP:
+		for (i = 0; i < s->n_networks; i++)
+			buf_addf(b, "%08x;", vm->nics[i].ip);
+		break;
+	default: break;
+	}
+}
+
+void plan_vm_hashes(const struct fleet_vm *vm, const char *seed_hash,
+		    struct plan_hashes *out)
+{
+	struct hash *spec = hash_new(HASH_SHA256);
+	char hex[HASH_HEX_MAX];
+	struct buf b;
+	int f;
+
+	buf_init(&b);
+	for (f = 0; f < PLAN_F_COUNT; f++) {
+		buf_reset(&b);
+		field_text(vm, seed_hash, (enum plan_field)f, &b);
+		field_hash(spec, &b, out->field[f]);
+	}
+	buf_release(&b);
+	hash_final_hex(spec, hex);
+	hash_free(spec);
+	memcpy(out->spec, hex, PLAN_SPEC_HEX);
+	out->spec[PLAN_SPEC_HEX] = '\0';
+}
+
+/* ---- the diff ---- */
+
+struct acts {
+	struct plan_action *a;
+	size_t n, cap;
+};
+
+static struct plan_action *act_add(struct acts *l, enum plan_kind k, const char *object)
+{
+	struct plan_action *a;
+
+	l->a = xgrow(l->a, &l->cap, l->n + 1, sizeof *l->a);
+	a = &l->a[l->n++];
+	memset(a, 0, sizeof *a);
+	a->kind = k;
+	a->object = xstrdup(object);
+	return a;
+}
+
+static int cmp_vm_domain(const void *a, const void *b)
+{
+	const struct plan_obs_vm *x = *(const struct plan_obs_vm *const *)a;
+	const struct plan_obs_vm *y = *(const struct plan_obs_vm *const *)b;
+
+	return strcmp(x->domain, y->domain);
+}
+
+static const struct plan_obs_vm *find_obs(const struct plan_obs_vm **sorted, size_t n,
+					  const char *domain)
+{
+	struct plan_obs_vm key, *kp = &key;
+	const struct plan_obs_vm **hit;
+
+	key.domain = (char *)domain;
+	hit = bsearch(&kp, sorted, n, sizeof *sorted, cmp_vm_domain);
+	return hit ? *hit : NULL;
+}
+
+/* Which fields differ; "image, seed" into why. */
+static unsigned changed_fields(const struct plan_hashes *want, const struct plan_hashes *have,
+			       char *why, size_t whylen)
+{
+	unsigned bits = 0;
+	size_t off = 0;
+	int f;
+
+	why[0] = '\0';
+	for (f = 0; f < PLAN_F_COUNT; f++) {
+		if (strcmp(want->field[f], have->field[f]) == 0)
+			continue;
+		bits |= 1u << f;
+		off += (size_t)snprintf(why + off, off < whylen ? whylen - off : 0, "%s%s",
+					off ? ", " : "", field_names[f]);
+		if (off >= whylen)
+			off = whylen - 1;
+	}
+	if (bits == 0)		/* same fields, other spec: an older hash scheme */
+		snprintf(why, whylen, "spec");
+	return bits;
+}
+
+static void diff_vm(const struct fleet_vm *vm, const struct plan_hashes *h,
+		    const struct plan_obs_vm *o, struct acts *l)
+{
+	uint64_t mem = vm->spec->memory;
+	unsigned cpus = vm->spec->cpus;
+	struct plan_action *a;
+	size_t off;
+
+	if (o == NULL) {
+		a = act_add(l, PLAN_CREATE, vm->domain);
+	} else if (strcmp(o->h.spec, h->spec) != 0) {
+		a = act_add(l, PLAN_RECREATE, vm->domain);
+		a->changed = changed_fields(h, &o->h, a->why, sizeof a->why);
+	} else if (o->cpus != cpus || o->memory / 1024 != mem / 1024) {
+		a = act_add(l, PLAN_UPDATE, vm->domain);
+		off = 0;
+		if (o->cpus != cpus)
+			off = (size_t)snprintf(a->why, sizeof a->why, "cpus %u -> %u",
+					       o->cpus, cpus);
+		if (o->memory / 1024 != mem / 1024)
+			snprintf(a->why + off, sizeof a->why - off,
+				 "%smemory %lluMiB -> %lluMiB", off ? ", " : "",
+				 (unsigned long long)(o->memory >> 20),
+				 (unsigned long long)(mem >> 20));
+		a->restart = o->state != PLAN_DOM_OFF;
+	} else if (o->state == PLAN_DOM_OFF) {
+		a = act_add(l, PLAN_START, vm->domain);
+	} else {
+		a = act_add(l, PLAN_UNCHANGED, vm->domain);
+	}
+	a->vm = vm;
+	a->h = *h;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool in_sorted(const char **sorted, size_t n, const char *s)
+{
+	return bsearch(&s, sorted, n, sizeof *sorted, cmp_cstr) != NULL;
+}
+
+static void diff_networks(const struct fleet *f, const struct plan_observed *obs,
+			  struct acts *l)
+{
+	char **want = xcalloc(f->n_networks + 1, sizeof *want);
+	size_t i, j, n = 0;
+	struct plan_action *a;
+
+	for (i = 0; i < f->n_networks; i++) {
+		const struct fleet_network *net = &f->networks[i];
+
+		if (net->mode == FLEET_NET_BRIDGE)
+			continue;	/* an existing host bridge: nothing to make */
+		want[n] = plan_net_name(f->name, net->name);
+		for (j = 0; j < obs->n_nets && strcmp(obs->nets[j].name, want[n]) != 0; j++)
+			;
+		if (j == obs->n_nets || !obs->nets[j].active) {
+			a = act_add(l, j == obs->n_nets ? PLAN_NET_CREATE : PLAN_NET_START,
+				    want[n]);
+			a->net = net;
+		}
+		n++;
+	}
+	qsort(want, n, sizeof *want, cmp_cstr);
+	for (i = 0; i < obs->n_nets; i++)
+		if (!in_sorted((const char **)want, n, obs->nets[i].name))
+			act_add(l, PLAN_NET_DELETE, obs->nets[i].name);
+	for (i = 0; i < n; i++)
+		free(want[i]);
+	free(want);
+}
+
+/* Volumes in the fleet pool that neither a desired VM nor a tagged domain
+ * owns: left behind by an interrupted apply or a removed VM. */
+static void diff_volumes(const struct fleet *f, const struct plan_observed *obs,
+			 const struct plan_obs_vm **sorted, struct acts *l)
+{
+	const char **want = xcalloc(f->n_vms + 1, sizeof *want);
+	size_t i;
+
+	for (i = 0; i < f->n_vms; i++)
+		want[i] = f->vms[i].domain;
+	qsort(want, f->n_vms, sizeof *want, cmp_cstr);
+	for (i = 0; i < obs->n_vols; i++) {
+		char *owner = plan_vol_owner(obs->vols[i]);
+
+		if (owner != NULL && !in_sorted(want, f->n_vms, owner) &&
+		    find_obs(sorted, obs->n_vms, owner) == NULL)
+			act_add(l, PLAN_VOL_DELETE, obs->vols[i]);
+		free(owner);
+	}
+	free(want);
+}
+
+static void desired_fp(const struct fleet *f, const struct plan_action *vmacts,
+		       size_t n, char out[65])
+{
+	struct hash *h = hash_new(HASH_SHA256);
+	char hex[HASH_HEX_MAX], line[256];
+	size_t i;
+
+	hash_update(h, f->name, strlen(f->name) + 1);
+	for (i = 0; i < n; i++) {
+		const struct fleet_vm *vm = vmacts[i].vm;
+		snprintf(line, sizeof line, "%s %s %u %llu", vm->domain, vmacts[i].h.spec,
+			 vm->spec->cpus, (unsigned long long)vm->spec->memory);
+		hash_update(h, line, strlen(line) + 1);
+	}
+	for (i = 0; i < f->n_networks; i++)
+		hash_update(h, f->networks[i].name, strlen(f->networks[i].name) + 1);
+	hash_final_hex(h, hex);
+	hash_free(h);
+	memcpy(out, hex, 64);
+	out[64] = '\0';
+}
+
+/* Order by kind, keeping the file's order within a kind. */
+static void order_by_kind(struct acts *l, struct plan *p)
+{
+	size_t i, k, at = 0;
+
+	p->acts = xcalloc(l->n ? l->n : 1, sizeof *p->acts);
+	for (k = 0; k < PLAN_KIND_COUNT; k++)
+		for (i = 0; i < l->n; i++)
+			if (l->a[i].kind == k) {
+				p->acts[at++] = l->a[i];
+				p->count[k]++;
+			}
+	p->n = at;
+	free(l->a);
+}
+
+void plan_build(const struct fleet *f, const char *const *seed_hashes,
+		const struct plan_observed *obs, struct plan *p)
+{
+	const struct plan_obs_vm **sorted = xcalloc(obs->n_vms + 1, sizeof *sorted);
+	const char **want = xcalloc(f->n_vms + 1, sizeof *want);
+	struct acts l = { NULL, 0, 0 }, vml = { NULL, 0, 0 };
+	struct plan_hashes h;
+	size_t i;
+
+	memset(p, 0, sizeof *p);
+	for (i = 0; i < obs->n_vms; i++)
+		sorted[i] = &obs->vms[i];
+	qsort(sorted, obs->n_vms, sizeof *sorted, cmp_vm_domain);
+	if (!obs->pool || !obs->pool_active) {
+		char *pool = plan_pool_name(f->name);
+		act_add(&l, PLAN_POOL_CREATE, pool);
+		free(pool);
+	}
+	diff_networks(f, obs, &l);
+	for (i = 0; i < f->n_vms; i++)
+		want[i] = f->vms[i].domain;
+	qsort(want, f->n_vms, sizeof *want, cmp_cstr);
+	for (i = 0; i < obs->n_vms; i++)
+		if (!in_sorted(want, f->n_vms, obs->vms[i].domain))
+			act_add(&l, PLAN_DELETE, obs->vms[i].domain);
+	diff_volumes(f, obs, sorted, &l);
+	for (i = 0; i < f->n_vms; i++) {
+		plan_vm_hashes(&f->vms[i], seed_hashes ? seed_hashes[i] : NULL, &h);
+		diff_vm(&f->vms[i], &h, find_obs(sorted, obs->n_vms, f->vms[i].domain), &vml);
+	}
+	desired_fp(f, vml.a, vml.n, p->desired_fp);
+	for (i = 0; i < vml.n; i++) {
+		l.a = xgrow(l.a, &l.cap, l.n + 1, sizeof *l.a);
+		l.a[l.n++] = vml.a[i];
+	}
+	free(vml.a);
+	order_by_kind(&l, p);
+	plan_observed_fingerprint(obs, p->observed_fp);
+	free(sorted);
+	free(want);
+}
+
+void plan_release(struct plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		free(p->acts[i].object);
+	free(p->acts);
+	memset(p, 0, sizeof *p);
+}
+
+bool plan_is_empty(const struct plan *p)
+{
+	return p->count[PLAN_UNCHANGED] == p->n;
+}

@@ -1,0 +1,154 @@
+/* plans/plan.h — the planner's diff: desired VMs against what libvirt holds.
+ *
+ * Pure: no libvirt, no I/O.  The orchestrator fills a struct plan_observed
+ * (orchestrator/virt.c does, from libvirt) and plan_build() turns the fleet
+ * plus that snapshot into ordered actions.
+ *
+ * Every VM has a spec hash over the fields whose change needs a new disk or
+ * seed (image, disk, clone, seed, networks, mac, ip), and one short hash per
+ * field; both go into the domain's metadata, so a later plan can say which
+ * fields changed.  cpus and memory are compared with libvirt's own values
+ * and only need a redefine (an update).
+ */
+#ifndef HERD_PLAN_H
+#define HERD_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plans/fleet.h"
+
+/* The fields of the spec hash, in metadata and message order. */
+enum plan_field {
+	PLAN_F_IMAGE,
+	PLAN_F_DISK,
+	PLAN_F_CLONE,
+	PLAN_F_SEED,
+	PLAN_F_NETWORKS,
+	PLAN_F_MAC,
+	PLAN_F_IP,
+	PLAN_F_COUNT
+};
+
+#define PLAN_FIELD_HEX 8	/* hex digits kept per field hash */
+#define PLAN_SPEC_HEX 16	/* hex digits kept of the spec hash */
+
+/* A VM's hashes, as written into its metadata. */
+struct plan_hashes {
+	char spec[PLAN_SPEC_HEX + 1];
+	char field[PLAN_F_COUNT][PLAN_FIELD_HEX + 1];
+};
+
+/* ---- the observed snapshot (plain data; the filler owns the strings) ---- */
+
+enum plan_dom_state { PLAN_DOM_OFF, PLAN_DOM_RUNNING, PLAN_DOM_OTHER };
+
+struct plan_obs_vm {
+	char *domain;			/* libvirt name, "<fleet>-<vm>" */
+	char *name;			/* vm name from the metadata */
+	struct plan_hashes h;		/* from the metadata ("" when absent) */
+	unsigned cpus;
+	uint64_t memory;		/* bytes */
+	enum plan_dom_state state;
+};
+
+struct plan_obs_net {
+	char *name;			/* "herd-<fleet>-<net>" */
+	bool active;
+};
+
+#define PLAN_NET_PREFIX "herd-"	/* networks are herd-<fleet>-<net> */
+
+struct plan_observed {
+	struct plan_obs_vm *vms;	/* domains tagged for this fleet */
+	size_t n_vms;
+	struct plan_obs_net *nets;	/* networks tagged for this fleet */
+	size_t n_nets;
+	char **vols;			/* volume names in the fleet pool */
+	size_t n_vols;
+	bool pool;			/* herd-<fleet> exists */
+	bool pool_active;
+};
+
+/* Release everything the snapshot holds (accepts NULL members) and zero it. */
+void plan_observed_release(struct plan_observed *o);
+/* Append helpers for fillers: copies the strings. */
+struct plan_obs_vm *plan_observed_add_vm(struct plan_observed *o, const char *domain);
+void plan_observed_add_net(struct plan_observed *o, const char *name, bool active);
+void plan_observed_add_vol(struct plan_observed *o, const char *name);
+
+/* A fingerprint of the snapshot (sha256 hex, 64 + NUL), independent of the
+ * order the filler found things in. */
+void plan_observed_fingerprint(const struct plan_observed *o, char out[65]);
+
+/* ---- names of what herd makes for a fleet ---- */
+
+#define PLAN_VOL_DISK_SUFFIX ".qcow2"	/* <domain>.qcow2: the VM's disk */
+#define PLAN_VOL_SEED_SUFFIX "-seed.iso"	/* <domain>-seed.iso: its seed */
+
+/* The domain a fleet-pool volume belongs to (the name without its suffix,
+ * caller frees), or NULL when the name is not one herd gives. */
+char *plan_vol_owner(const char *vol);
+
+/* "herd-<fleet>-<net>", caller frees. */
+char *plan_net_name(const char *fleet, const char *net);
+/* "herd-<fleet>", caller frees. */
+char *plan_pool_name(const char *fleet);
+
+/* ---- hashes ---- */
+
+/* Compute vm's hashes; seed_hash is the hash of its seed content (any
+ * string, may be NULL when the caller has none, e.g. bootstrap none). */
+void plan_vm_hashes(const struct fleet_vm *vm, const char *seed_hash,
+		    struct plan_hashes *out);
+
+/* Names of fields, "image", "disk", ... */
+const char *plan_field_name(enum plan_field f);
+
+/* ---- actions ---- */
+
+enum plan_kind {
+	PLAN_POOL_CREATE,	/* the fleet pool */
+	PLAN_NET_CREATE,	/* a network that does not exist */
+	PLAN_NET_START,		/* a network defined but inactive */
+	PLAN_DELETE,		/* a tagged domain not in the file */
+	PLAN_VOL_DELETE,	/* a volume in the fleet pool nobody owns */
+	PLAN_NET_DELETE,	/* a tagged network no longer in the file */
+	PLAN_RECREATE,
+	PLAN_CREATE,
+	PLAN_UPDATE,
+	PLAN_START,
+	PLAN_UNCHANGED,
+	PLAN_KIND_COUNT
+};
+
+struct plan_action {
+	enum plan_kind kind;
+	const struct fleet_vm *vm;		/* desired VM, or NULL */
+	const struct fleet_network *net;	/* NET_*: the network, else NULL */
+	char *object;				/* domain, network or volume name */
+	struct plan_hashes h;			/* desired hashes (VM actions) */
+	unsigned changed;			/* RECREATE: bits of enum plan_field */
+	bool restart;				/* UPDATE: running, needs a restart */
+	char why[160];				/* "image, disk" or "cpus 1 -> 2" */
+};
+
+struct plan {
+	struct plan_action *acts;	/* ordered: pool, networks, deletes, ... */
+	size_t n;
+	size_t count[PLAN_KIND_COUNT];
+	char observed_fp[65];		/* plan_observed_fingerprint */
+	char desired_fp[65];		/* over every desired VM's hashes */
+};
+
+/* Diff f (with seed_hashes[i] for f->vms[i]; the array or entries may be
+ * NULL) against obs into p (released with plan_release).  Never fails. */
+void plan_build(const struct fleet *f, const char *const *seed_hashes,
+		const struct plan_observed *obs, struct plan *p);
+void plan_release(struct plan *p);
+
+/* True when applying p would change nothing (only UNCHANGED actions). */
+bool plan_is_empty(const struct plan *p);
+
+#endif

@@ -1,0 +1,304 @@
+/* tests/unit/test_plan.c — the planner's diff on hand-made snapshots. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "plans/plan.h"
+#include "plans/plan_format.h"
+
+/* A fleet "lab": one nat network, three VMs web-1..web-3 (1 cpu, 1 GiB). */
+struct fx {
+	struct fleet f;
+	struct fleet_image img;
+	struct fleet_network net;
+	const struct fleet_network *nets[1];
+	struct fleet_spec spec, big;
+	struct fleet_vm vms[3];
+	struct fleet_nic nics[3];
+	char names[3][16], doms[3][24];
+};
+
+static struct fx *fx_new(void)
+{
+	struct fx *x = calloc(1, sizeof *x);
+	int i;
+
+	x->img.name = "tiny";
+	x->img.path = "/images/tiny.qcow2";
+	x->net.name = "labnet";
+	x->net.mode = FLEET_NET_NAT;
+	x->net.addr = 0x0a2a0000;
+	x->net.prefix = 24;
+	x->nets[0] = &x->net;
+	x->spec.image = &x->img;
+	x->spec.cpus = 1;
+	x->spec.memory = 1ull << 30;
+	x->spec.disk = 10ull << 30;
+	x->spec.networks = x->nets;
+	x->spec.n_networks = 1;
+	x->big = x->spec;
+	x->big.cpus = 2;
+	for (i = 0; i < 3; i++) {
+		snprintf(x->names[i], sizeof x->names[i], "web-%d", i + 1);
+		snprintf(x->doms[i], sizeof x->doms[i], "lab-web-%d", i + 1);
+		x->nics[i].mac[0] = 0x52;
+		x->nics[i].mac[5] = (uint8_t)i;
+		x->nics[i].ip = 0x0a2a000a + (uint32_t)i;
+		x->vms[i].name = x->names[i];
+		x->vms[i].domain = x->doms[i];
+		x->vms[i].group = "web";
+		x->vms[i].index = (unsigned)i + 1;
+		x->vms[i].spec = &x->spec;
+		x->vms[i].nics = &x->nics[i];
+	}
+	x->f.name = "lab";
+	x->f.networks = &x->net;
+	x->f.n_networks = 1;
+	x->f.vms = x->vms;
+	x->f.n_vms = 3;
+	return x;
+}
+
+/* The snapshot an apply of x leaves behind: everything running. */
+static void observe_applied(const struct fx *x, struct plan_observed *o)
+{
+	size_t i;
+	char vol[64];
+
+	memset(o, 0, sizeof *o);
+	o->pool = o->pool_active = true;
+	plan_observed_add_net(o, "herd-lab-labnet", true);
+	for (i = 0; i < x->f.n_vms; i++) {
+		struct plan_obs_vm *v = plan_observed_add_vm(o, x->vms[i].domain);
+		v->name = strdup(x->vms[i].name);
+		plan_vm_hashes(&x->vms[i], "seed", &v->h);
+		v->cpus = x->vms[i].spec->cpus;
+		v->memory = x->vms[i].spec->memory;
+		v->state = PLAN_DOM_RUNNING;
+		snprintf(vol, sizeof vol, "%s" PLAN_VOL_DISK_SUFFIX, x->vms[i].domain);
+		plan_observed_add_vol(o, vol);
+	}
+}
+
+static const char *seeds[3] = { "seed", "seed", "seed" };
+
+static const struct plan_action *find(const struct plan *p, const char *obj)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (strcmp(p->acts[i].object, obj) == 0)
+			return &p->acts[i];
+	return NULL;
+}
+
+static void test_empty_world_creates_everything(void **state)
+{
+	struct fx *x = fx_new();
+	struct plan_observed o;
+	struct plan p;
+	struct buf b;
+
+	(void)state;
+	memset(&o, 0, sizeof o);
+	plan_build(&x->f, seeds, &o, &p);
+	assert_int_equal(p.count[PLAN_CREATE], 3);
+	assert_int_equal(p.count[PLAN_POOL_CREATE], 1);
+	assert_int_equal(p.count[PLAN_NET_CREATE], 1);
+	/* pool and network come before the VMs that need them */
+	assert_int_equal(p.acts[0].kind, PLAN_POOL_CREATE);
+	assert_string_equal(p.acts[0].object, "herd-lab");
+	assert_int_equal(p.acts[1].kind, PLAN_NET_CREATE);
+	assert_string_equal(p.acts[1].object, "herd-lab-labnet");
+	assert_false(plan_is_empty(&p));
+	buf_init(&b);
+	plan_format_summary(&p, &b);
+	assert_string_equal(buf_str(&b),
+			    "Plan: 3 to create, 0 to update, 0 to recreate, 0 to delete, 0 unchanged.");
+	buf_release(&b);
+	plan_release(&p);
+	free(x);
+}
+
+static void test_applied_world_is_unchanged(void **state)
+{
+	struct fx *x = fx_new();
+	struct plan_observed o;
+	struct plan p;
+
+	(void)state;
+	observe_applied(x, &o);
+	plan_build(&x->f, seeds, &o, &p);
+	assert_true(plan_is_empty(&p));
+	assert_int_equal(p.count[PLAN_UNCHANGED], 3);
+	plan_release(&p);
+	plan_observed_release(&o);
+	free(x);
+}
+
+static void test_mixed_changes(void **state)
+{
+	struct fx *x = fx_new();
+	const char *seeds2[3] = { "seed", "seed", "other seed" };
+	const struct plan_action *a;
+	struct plan_observed o;
+	struct plan p;
+	struct plan_obs_vm *gone;
+
+	(void)state;
+	observe_applied(x, &o);
+	gone = plan_observed_add_vm(&o, "lab-old");	/* tagged, not in the file */
+	gone->state = PLAN_DOM_OFF;
+	plan_observed_add_vol(&o, "lab-ghost" PLAN_VOL_DISK_SUFFIX);	/* orphan */
+	plan_observed_add_vol(&o, "lab-old" PLAN_VOL_SEED_SUFFIX);	/* owned by lab-old */
+	x->vms[0].spec = &x->big;		/* web-1: cpus 1 -> 2 */
+	x->nics[1].ip++;			/* web-2: ip changed */
+	o.vms[2].state = PLAN_DOM_OFF;		/* web-3: off and seed changed */
+	plan_build(&x->f, seeds2, &o, &p);
+
+	a = find(&p, "lab-web-1");
+	assert_int_equal(a->kind, PLAN_UPDATE);
+	assert_string_equal(a->why, "cpus 1 -> 2");
+	assert_true(a->restart);
+	a = find(&p, "lab-web-2");
+	assert_int_equal(a->kind, PLAN_RECREATE);
+	assert_string_equal(a->why, "ip");
+	assert_int_equal(a->changed, 1u << PLAN_F_IP);
+	a = find(&p, "lab-web-3");
+	assert_int_equal(a->kind, PLAN_RECREATE);
+	assert_string_equal(a->why, "seed");
+	assert_int_equal(find(&p, "lab-old")->kind, PLAN_DELETE);
+	assert_int_equal(find(&p, "lab-ghost" PLAN_VOL_DISK_SUFFIX)->kind, PLAN_VOL_DELETE);
+	assert_null(find(&p, "lab-old" PLAN_VOL_SEED_SUFFIX));
+	/* deletes come before creations */
+	assert_true(find(&p, "lab-old") < find(&p, "lab-web-2"));
+	plan_release(&p);
+	plan_observed_release(&o);
+	free(x);
+}
+
+static void test_start_and_memory_update(void **state)
+{
+	struct fx *x = fx_new();
+	struct plan_observed o;
+	struct plan p;
+	struct buf b;
+
+	(void)state;
+	observe_applied(x, &o);
+	o.vms[0].state = PLAN_DOM_OFF;
+	o.vms[1].memory = 512ull << 20;
+	o.vms[1].state = PLAN_DOM_OFF;
+	o.nets[0].active = false;
+	plan_build(&x->f, seeds, &o, &p);
+	assert_int_equal(find(&p, "lab-web-1")->kind, PLAN_START);
+	assert_int_equal(find(&p, "lab-web-2")->kind, PLAN_UPDATE);
+	assert_false(find(&p, "lab-web-2")->restart);
+	assert_string_equal(find(&p, "lab-web-2")->why, "memory 512MiB -> 1024MiB");
+	assert_int_equal(find(&p, "herd-lab-labnet")->kind, PLAN_NET_START);
+	buf_init(&b);
+	plan_format_text(&p, false, &b);
+	assert_non_null(strstr(buf_str(&b), "~ start lab-web-1\n"));
+	assert_non_null(strstr(buf_str(&b), "~ update lab-web-2 (memory 512MiB -> 1024MiB)\n"));
+	assert_non_null(strstr(buf_str(&b),
+			       "Plan: 0 to create, 2 to update, 0 to recreate, 0 to delete, 1 unchanged."));
+	buf_release(&b);
+	plan_release(&p);
+	plan_observed_release(&o);
+	free(x);
+}
+
+static void test_fingerprint_ignores_order(void **state)
+{
+	struct fx *x = fx_new();
+	struct plan_observed o;
+	char a[65], b[65], c[65];
+	struct plan_obs_vm tmp;
+
+	(void)state;
+	observe_applied(x, &o);
+	plan_observed_fingerprint(&o, a);
+	tmp = o.vms[0];
+	o.vms[0] = o.vms[2];
+	o.vms[2] = tmp;
+	plan_observed_fingerprint(&o, b);
+	assert_string_equal(a, b);
+	o.vms[1].state = PLAN_DOM_OFF;
+	plan_observed_fingerprint(&o, c);
+	assert_string_not_equal(a, c);
+	plan_observed_release(&o);
+	free(x);
+}
+
+static void test_json_round_trip(void **state)
+{
+	struct fx *x = fx_new();
+	struct plan_observed o;
+	struct plan p;
+	struct buf b;
+	char fleet[64], obs[65], des[65];
+	struct herd_err err = HERD_ERR_INIT;
+
+	(void)state;
+	memset(&o, 0, sizeof o);
+	plan_build(&x->f, seeds, &o, &p);
+	buf_init(&b);
+	plan_format_json(&p, "lab", &b);
+	assert_non_null(strstr(buf_str(&b), "\"action\": \"create\", \"object\": \"lab-web-1\""));
+	assert_int_equal(plan_format_parse_fp(buf_str(&b), fleet, obs, des, &err), 0);
+	assert_string_equal(fleet, "lab");
+	assert_string_equal(obs, p.observed_fp);
+	assert_string_equal(des, p.desired_fp);
+	assert_int_equal(plan_format_parse_fp("{\"x\": 1}", fleet, obs, des, &err), -1);
+	assert_int_equal(err.code, HERD_E_USAGE);
+	buf_release(&b);
+	plan_release(&p);
+	free(x);
+}
+
+static void test_network_removed_from_file(void **state)
+{
+	struct fx *x = fx_new();
+	struct plan_observed o;
+	struct plan p;
+
+	(void)state;
+	observe_applied(x, &o);
+	plan_observed_add_net(&o, "herd-lab-oldnet", true);
+	plan_build(&x->f, seeds, &o, &p);
+	assert_int_equal(find(&p, "herd-lab-oldnet")->kind, PLAN_NET_DELETE);
+	assert_int_equal(p.count[PLAN_NET_DELETE], 1);
+	plan_release(&p);
+	plan_observed_release(&o);
+	free(x);
+}
+
+static void test_vol_owner(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = plan_vol_owner("lab-web-1" PLAN_VOL_SEED_SUFFIX);
+	assert_string_equal(s, "lab-web-1");
+	free(s);
+	assert_null(plan_vol_owner("notes.txt"));
+	assert_null(plan_vol_owner(PLAN_VOL_DISK_SUFFIX));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_empty_world_creates_everything),
+		cmocka_unit_test(test_applied_world_is_unchanged),
+		cmocka_unit_test(test_mixed_changes),
+		cmocka_unit_test(test_start_and_memory_update),
+		cmocka_unit_test(test_fingerprint_ignores_order),
+		cmocka_unit_test(test_json_round_trip),
+		cmocka_unit_test(test_network_removed_from_file),
+		cmocka_unit_test(test_vol_owner),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
