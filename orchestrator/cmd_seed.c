@@ -1,18 +1,172 @@
-/* orchestrator/cmd_seed.c — `herd seed`: write a VM's seed ISO (or a cloud-localds drop-in). */
+/* orchestrator/cmd_seed.c — `herd seed`: write a VM's seed ISO, or, with
+ * --user-data and --meta-data, any seed (a drop-in for cloud-localds). */
 #include "orchestrator/cmd.h"
 
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "common/log.h"
+#include "seed/fsio.h"
+#include "seed/iso.h"
 
 const char cmd_seed_help[] =
-	"usage: herd seed NAME -o FILE | seed --user-data F --meta-data F [--network-config F] [--vendor-data F] -o FILE\n"
+	"usage: herd seed NAME -o FILE\n"
+	"       herd seed --user-data F --meta-data F [--network-config F] [--vendor-data F] -o FILE\n"
 	"\n"
-	"Write a VM's seed ISO (or a cloud-localds drop-in).\n";
+	"Write a VM's seed ISO (volume cidata, or OEMDRV for kickstart VMs); the\n"
+	"second form needs no fleet file and is a drop-in for cloud-localds.\n"
+	"The same input always gives a byte-identical ISO.\n"
+	"\n"
+	"options:\n"
+	"  -o, --output FILE        the ISO to write (\"-\" for stdout)\n"
+	"      --user-data F        user-data file\n"
+	"      --meta-data F        meta-data file\n"
+	"      --network-config F   network-config file (optional)\n"
+	"      --vendor-data F      vendor-data file (optional)\n";
+
+#define SEED_FILE_MAX ((size_t)16 << 20)	/* per input file */
+#define SEED_MAX_FILES 4
+
+/* What goes on one seed image: a label and up to four files it owns. */
+struct seed_set {
+	const char *label;
+	struct iso_file files[SEED_MAX_FILES];
+	char *owned[SEED_MAX_FILES];
+	size_t n;
+};
+
+static void seed_set_release(struct seed_set *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->owned[i]);
+	s->n = 0;
+}
+
+/* Add file `name` to s with the bytes of path. */
+static int seed_set_add_path(struct seed_set *s, const char *name,
+			     const char *path, struct herd_err *err)
+{
+	char *data = NULL;
+	size_t len = 0;
+
+	if (fsio_read(path, SEED_FILE_MAX, 0, &data, &len, err) != 0)
+		return herd_errctx(err, "%s", name);
+	s->owned[s->n] = data;
+	s->files[s->n] = (struct iso_file){ name, data, len };
+	s->n++;
+	return 0;
+}
+
+/* The drop-in form: file names in the order cloud-localds writes them. */
+enum { IN_USER, IN_META, IN_NET, IN_VENDOR };
+static const char *const in_names[SEED_MAX_FILES] = {
+	"user-data", "meta-data", "network-config", "vendor-data",
+};
+
+static int seed_from_paths(const char *const paths[SEED_MAX_FILES],
+			   struct seed_set *s, struct herd_err *err)
+{
+	size_t i;
+
+	s->label = ISO_LABEL_NOCLOUD;
+	for (i = 0; i < SEED_MAX_FILES; i++)
+		if (paths[i] != NULL && seed_set_add_path(s, in_names[i], paths[i], err) != 0)
+			return -1;
+	return 0;
+}
+
+/* The fleet form: the files of VM `name` as the fleet file describes them.
+ * TODO(lead): load the fleet model, expand it, find `name`, then fill s with
+ * label ISO_LABEL_NOCLOUD and the rendered user-data, meta-data and
+ * network-config (or ISO_LABEL_KICKSTART and ks.cfg), with the host key from
+ * keys_ensure_host_key() in the user-data. */
+static int seed_from_fleet(const struct herd_opts *opts, const char *name,
+			   struct seed_set *s, struct herd_err *err)
+{
+	(void)opts;
+	(void)s;
+	return herd_errf(err, HERD_E_CONFIG,
+			 "vm '%s': seeding from the fleet file needs the fleet model, "
+			 "not implemented yet (use --user-data/--meta-data)", name);
+}
+
+static int seed_output(const char *out, const struct seed_set *s,
+		       struct herd_err *err)
+{
+	char *img = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	if (strcmp(out, "-") != 0)
+		return iso_write_file(out, s->label, s->files, s->n, err);
+	if (iso_write_mem(s->label, s->files, s->n, &img, &len, err) != 0)
+		return -1;
+	if (fwrite(img, 1, len, stdout) != len || fflush(stdout) != 0)
+		herd_errf(err, HERD_E_IO, "write to stdout failed");
+	else
+		rc = 0;
+	free(img);
+	return rc;
+}
+
+static int usage_error(const char *msg)
+{
+	if (msg != NULL)
+		log_error("seed: %s", msg);
+	cmd_print_usage("seed", 1);
+	return EXIT_USAGE;
+}
 
 int cmd_seed(const struct herd_opts *opts, int argc, char **argv)
 {
-	(void)opts;
-	(void)argc;
-	(void)argv;
-	log_error("seed: not implemented yet");
-	return EXIT_FAIL;
+	static const struct option longopts[] = {
+		{ "meta-data", required_argument, NULL, 'm' },
+		{ "network-config", required_argument, NULL, 'n' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "user-data", required_argument, NULL, 'u' },
+		{ "vendor-data", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *paths[SEED_MAX_FILES] = { NULL, NULL, NULL, NULL };
+	const char *out = NULL;
+	struct herd_err err = HERD_ERR_INIT;
+	struct seed_set set = { NULL, { { NULL, NULL, 0 } }, { NULL }, 0 };
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "+o:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'u': paths[IN_USER] = optarg; break;
+		case 'm': paths[IN_META] = optarg; break;
+		case 'n': paths[IN_NET] = optarg; break;
+		case 'd': paths[IN_VENDOR] = optarg; break;
+		default: return usage_error(NULL);
+		}
+	}
+	if (out == NULL)
+		return usage_error("-o FILE is required");
+	if (optind < argc && (paths[IN_USER] || paths[IN_META] || paths[IN_NET] || paths[IN_VENDOR]))
+		return usage_error("give either a VM NAME or --user-data/--meta-data, not both");
+	if (optind + 1 < argc)
+		return usage_error("one VM NAME at a time");
+	if (optind < argc)
+		rc = seed_from_fleet(opts, argv[optind], &set, &err);
+	else if (paths[IN_USER] == NULL || paths[IN_META] == NULL)
+		return usage_error("NAME, or both --user-data and --meta-data, are required");
+	else
+		rc = seed_from_paths(paths, &set, &err);
+	if (rc == 0)
+		rc = seed_output(out, &set, &err);
+	seed_set_release(&set);
+	if (rc != 0) {
+		herd_errctx(&err, "seed");
+		log_err(&err);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
 }

@@ -1,0 +1,43 @@
+/* seed/fsio.h — the small file operations seeds and keys need: read a file
+ * with a size limit, write one atomically with an exact mode, make private
+ * directories.
+ *
+ * Modes are never umask-dependent: files and directories are created and
+ * then fchmod()/chmod()ed to the mode asked for.
+ */
+#ifndef HERD_FSIO_H
+#define HERD_FSIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "common/err.h"
+
+enum fsio_how {
+	FSIO_REPLACE,	/* rename over an existing file */
+	FSIO_EXCL,	/* never replace: link(2), so a concurrent writer loses */
+};
+
+/* Write len bytes to path through a temporary file in the same directory
+ * (".NAME.XXXXXX", created O_CREAT|O_EXCL), fsync it, give it `mode`, then
+ * move it into place.  A reader never sees a half-written file.
+ * Returns 0 when written, 1 when how is FSIO_EXCL and path already exists
+ * (nothing written, no error), -1 with err set (HERD_E_IO) otherwise; the
+ * temporary file is removed on every path. */
+int fsio_write_atomic(const char *path, const void *data, size_t len,
+		      mode_t mode, enum fsio_how how, struct herd_err *err);
+
+/* Read the whole file at path into a new NUL-terminated buffer (*out, the
+ * caller frees it; *len excludes the NUL; len may be NULL).  Files larger
+ * than max bytes are refused.  Symbolic links are followed unless
+ * nofollow is set.  Returns 0, or -1 with err set (HERD_E_IO; sys_errno is
+ * ENOENT when the file does not exist) and *out NULL. */
+int fsio_read(const char *path, size_t max, int nofollow, char **out,
+	      size_t *len, struct herd_err *err);
+
+/* Make directory path and any missing parents; every directory this call
+ * creates gets exactly mode `mode` (e.g. 0700).  Existing directories are
+ * left as they are.  Returns 0, or -1 with err set (HERD_E_IO). */
+int fsio_mkdirs(const char *path, mode_t mode, struct herd_err *err);
+
+#endif
