@@ -53,7 +53,7 @@
 #define MUSTACHE_MAX_NEST	64	/* sections and partials nested, in a
 					 * template and while rendering */
 #define MUSTACHE_MAX_PARTIAL_DEPTH 32	/* partials inside partials */
-#define MUSTACHE_MAX_STEPS	(1ul << 24)	/* texts and tags visited by one
+#define MUSTACHE_MAX_STEPS	(1ul << 22)	/* texts and tags visited by one
 						 * render (lists in lists...) */
 #define MUSTACHE_MAX_DELIM	16	/* bytes of a {{=<% %>=}} delimiter */
 
