@@ -1,0 +1,349 @@
+/* orchestrator/virt.c — the connection, errors, and observing a fleet. */
+#include "orchestrator/virt.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/mem.h"
+#include "orchestrator/virt_int.h"
+
+/* libvirt prints every error to stderr by default; herd reports its own. */
+static void quiet(void *opaque, virErrorPtr e)
+{
+	(void)opaque;
+	(void)e;
+}
+
+static pthread_once_t quiet_once = PTHREAD_ONCE_INIT;
+
+static void install_quiet(void)
+{
+	virSetErrorFunc(NULL, quiet);
+	if (virInitialize() < 0)
+		fputs("herd: libvirt failed to initialise\n", stderr);
+}
+
+int virt_fail(struct herd_err *err, const char *fmt, ...)
+{
+	const char *cause = virGetLastErrorMessage();
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	return herd_errf(err, HERD_E_VIRT, "%s: %s", what, cause ? cause : "unknown error");
+}
+
+int virt_last_code(void)
+{
+	virErrorPtr e = virGetLastError();
+
+	return e ? e->code : 0;
+}
+
+void virt_xml_esc(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': buf_adds(b, "&amp;"); break;
+		case '<': buf_adds(b, "&lt;"); break;
+		case '>': buf_adds(b, "&gt;"); break;
+		case '"': buf_adds(b, "&quot;"); break;
+		case '\'': buf_adds(b, "&apos;"); break;
+		default: buf_addc(b, *s);
+		}
+	}
+}
+
+static void unescape_into(struct buf *b, const char *p, const char *end)
+{
+	static const struct { const char *ent; char c; } ents[] = {
+		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' },
+		{ "&quot;", '"' }, { "&apos;", '\'' },
+	};
+	size_t i;
+
+	while (p < end) {
+		for (i = 0; i < sizeof ents / sizeof ents[0]; i++)
+			if (strncmp(p, ents[i].ent, strlen(ents[i].ent)) == 0)
+				break;
+		if (i < sizeof ents / sizeof ents[0]) {
+			buf_addc(b, ents[i].c);
+			p += strlen(ents[i].ent);
+		} else {
+			buf_addc(b, *p++);
+		}
+	}
+}
+
+char *virt_xml_attr(const char *xml, const char *name)
+{
+	const char *tag_end = strchr(xml, '>'), *p = xml, *v, *e;
+	size_t n = strlen(name);
+	struct buf b;
+	char q;
+
+	if (tag_end == NULL)
+		return NULL;
+	while ((p = strstr(p, name)) != NULL && p < tag_end) {
+		/* a whole attribute name: after a blank, before '=' */
+		if ((p[-1] == ' ' || p[-1] == '\n' || p[-1] == '\t') && p[n] == '=' &&
+		    (p[n + 1] == '"' || p[n + 1] == '\'')) {
+			q = p[n + 1];
+			v = p + n + 2;
+			e = strchr(v, q);
+			if (e == NULL)
+				return NULL;
+			buf_init(&b);
+			unescape_into(&b, v, e);
+			return buf_take(&b, NULL);
+		}
+		p += n;
+	}
+	return NULL;
+}
+
+const char *virt_pick_uri(const char *opt, const char *file_uri)
+{
+	if (opt != NULL && *opt != '\0')
+		return opt;
+	if (file_uri != NULL && *file_uri != '\0')
+		return file_uri;
+	return NULL;
+}
+
+struct virt *virt_open(const char *uri, struct herd_err *err)
+{
+	struct virt *v;
+	char *got;
+	const char *type;
+
+	pthread_once(&quiet_once, install_quiet);
+	v = xcalloc(1, sizeof *v);
+	v->conn = virConnectOpen(uri);
+	if (v->conn == NULL) {
+		virt_fail(err, "connect to %s", uri ? uri : "libvirt's default URI");
+		free(v);
+		return NULL;
+	}
+	got = virConnectGetURI(v->conn);
+	v->uri = xstrdup(got ? got : (uri ? uri : ""));
+	free(got);
+	type = virConnectGetType(v->conn);
+	v->test = type != NULL && strcmp(type, "TEST") == 0;
+	v->system = strstr(v->uri, "/system") != NULL;
+	pthread_mutex_init(&v->table_mu, NULL);
+	return v;
+}
+
+void virt_close(struct virt *v)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	virConnectClose(v->conn);
+	for (i = 0; i < v->n_locks; i++)
+		pthread_mutex_destroy(&v->locks[i].mu);
+	pthread_mutex_destroy(&v->table_mu);
+	free(v->uri);
+	free(v);
+}
+
+const char *virt_uri(const struct virt *v)
+{
+	return v->uri;
+}
+
+bool virt_is_test(const struct virt *v)
+{
+	return v->test;
+}
+
+bool virt_is_system(const struct virt *v)
+{
+	return v->system;
+}
+
+/* ---- observing ---- */
+
+/* herd's metadata element of dom if it is tagged for fleet (caller
+ * frees), else NULL. */
+static char *fleet_meta(virDomainPtr dom, const char *fleet)
+{
+	char *xml = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, VIRT_XMLNS, 0);
+	char *f;
+
+	if (xml == NULL)
+		return NULL;
+	f = virt_xml_attr(xml, "fleet");
+	if (f == NULL || strcmp(f, fleet) != 0) {
+		free(xml);
+		xml = NULL;
+	}
+	free(f);
+	return xml;
+}
+
+static void copy_attr(const char *xml, const char *name, char *out, size_t outlen)
+{
+	char *s = virt_xml_attr(xml, name);
+
+	snprintf(out, outlen, "%s", s ? s : "");
+	free(s);
+}
+
+static int observe_domain(virDomainPtr dom, const char *meta, struct plan_observed *obs,
+			  struct herd_err *err)
+{
+	struct plan_obs_vm *o;
+	virDomainInfo info;
+	char key[32];
+	int f;
+
+	if (virDomainGetInfo(dom, &info) < 0)
+		return virt_fail(err, "domain %s: get info", virDomainGetName(dom));
+	o = plan_observed_add_vm(obs, virDomainGetName(dom));
+	o->name = virt_xml_attr(meta, "name");
+	copy_attr(meta, "spec", o->h.spec, sizeof o->h.spec);
+	for (f = 0; f < PLAN_F_COUNT; f++) {
+		snprintf(key, sizeof key, "h-%s", plan_field_name((enum plan_field)f));
+		copy_attr(meta, key, o->h.field[f], sizeof o->h.field[f]);
+	}
+	o->cpus = info.nrVirtCpu;
+	o->memory = (uint64_t)info.maxMem * 1024;
+	o->state = info.state == VIR_DOMAIN_SHUTOFF ? PLAN_DOM_OFF
+		 : info.state == VIR_DOMAIN_RUNNING ? PLAN_DOM_RUNNING : PLAN_DOM_OTHER;
+	return 0;
+}
+
+/* Call fn for every domain tagged for fleet, with its metadata. */
+static int each_fleet_domain(struct virt *v, const char *fleet,
+			     int (*fn)(virDomainPtr, const char *, void *, struct herd_err *),
+			     void *ctx, struct herd_err *err)
+{
+	virDomainPtr *doms = NULL;
+	int n, i, rc = 0;
+	char *meta;
+
+	n = virConnectListAllDomains(v->conn, &doms, 0);
+	if (n < 0)
+		return virt_fail(err, "list domains");
+	for (i = 0; i < n; i++) {
+		meta = rc == 0 ? fleet_meta(doms[i], fleet) : NULL;
+		if (meta != NULL)
+			rc = fn(doms[i], meta, ctx, err);
+		free(meta);
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	return rc;
+}
+
+static int obs_dom_cb(virDomainPtr d, const char *meta, void *ctx, struct herd_err *err)
+{
+	return observe_domain(d, meta, ctx, err);
+}
+
+static int observe_networks(struct virt *v, const char *fleet, struct plan_observed *obs,
+			    struct herd_err *err)
+{
+	virNetworkPtr *nets = NULL;
+	char *prefix = plan_net_name(fleet, ""), *xml, *mark;
+	int n, i;
+
+	n = virConnectListAllNetworks(v->conn, &nets, 0);
+	if (n < 0) {
+		free(prefix);
+		return virt_fail(err, "list networks");
+	}
+	mark = xasprintf("xmlns:%s=\"%s\" fleet=\"%s\"", VIRT_XMLNS_PREFIX, VIRT_XMLNS, fleet);
+	for (i = 0; i < n; i++) {
+		const char *name = virNetworkGetName(nets[i]);
+
+		if (strncmp(name, prefix, strlen(prefix)) == 0 &&
+		    (xml = virNetworkGetXMLDesc(nets[i], VIR_NETWORK_XML_INACTIVE)) != NULL) {
+			if (strstr(xml, mark) != NULL)
+				plan_observed_add_net(obs, name, virNetworkIsActive(nets[i]) == 1);
+			free(xml);
+		}
+		virNetworkFree(nets[i]);
+	}
+	free(nets);
+	free(mark);
+	free(prefix);
+	return 0;
+}
+
+static int observe_pool(struct virt *v, const char *fleet, struct plan_observed *obs,
+			struct herd_err *err)
+{
+	char *name = plan_pool_name(fleet);
+	virStorageVolPtr *vols = NULL;
+	virStoragePoolPtr pool;
+	int n, i, rc = 0;
+
+	pool = virStoragePoolLookupByName(v->conn, name);
+	if (pool == NULL)
+		goto out;	/* no pool: nothing made yet */
+	obs->pool = true;
+	obs->pool_active = virStoragePoolIsActive(pool) == 1;
+	if (!obs->pool_active)
+		goto out;
+	n = virStoragePoolListAllVolumes(pool, &vols, 0);
+	if (n < 0) {
+		rc = virt_fail(err, "list volumes of pool %s", name);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		plan_observed_add_vol(obs, virStorageVolGetName(vols[i]));
+		virStorageVolFree(vols[i]);
+	}
+	free(vols);
+out:
+	if (pool != NULL)
+		virStoragePoolFree(pool);
+	free(name);
+	return rc;
+}
+
+int virt_observe(struct virt *v, const char *fleet, struct plan_observed *obs,
+		 struct herd_err *err)
+{
+	if (each_fleet_domain(v, fleet, obs_dom_cb, obs, err) < 0 ||
+	    observe_networks(v, fleet, obs, err) < 0 ||
+	    observe_pool(v, fleet, obs, err) < 0)
+		return -1;
+	return 0;
+}
+
+struct names {
+	char **a;
+	size_t n, cap;
+};
+
+static int list_cb(virDomainPtr d, const char *meta, void *ctx, struct herd_err *err)
+{
+	struct names *l = ctx;
+
+	(void)meta;
+	(void)err;
+	l->a = xgrow(l->a, &l->cap, l->n + 1, sizeof *l->a);
+	l->a[l->n++] = xstrdup(virDomainGetName(d));
+	return 0;
+}
+
+int virt_list_fleet_domains(struct virt *v, const char *fleet, char ***names,
+			    size_t *n, struct herd_err *err)
+{
+	struct names l = { NULL, 0, 0 };
+	int rc = each_fleet_domain(v, fleet, list_cb, &l, err);
+
+	*names = l.a;
+	*n = l.n;
+	return rc;
+}

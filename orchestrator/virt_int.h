@@ -1,0 +1,48 @@
+/* orchestrator/virt_int.h — what the virt*.c files share: the connection
+ * struct and the error helper.  Included only by orchestrator/virt*.c (the
+ * only files that see libvirt's headers). */
+#ifndef HERD_VIRT_INT_H
+#define HERD_VIRT_INT_H
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "common/err.h"
+
+#define VIRT_MAX_POOL_LOCKS 8
+
+struct virt_pool_lock {
+	char name[64];
+	pthread_mutex_t mu;
+};
+
+struct virt {
+	virConnectPtr conn;
+	char *uri;
+	bool test;		/* test:/// driver */
+	bool system;		/* privileged daemon */
+	pthread_mutex_t table_mu;	/* guards locks[] */
+	struct virt_pool_lock locks[VIRT_MAX_POOL_LOCKS];
+	size_t n_locks;
+};
+
+/* Record "what: <libvirt's last error>" (HERD_E_VIRT) and return -1.
+ * Call right after the failing libvirt call: the message is per thread and
+ * the next call overwrites it. */
+int virt_fail(struct herd_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* libvirt's last error code in this thread (VIR_ERR_*), 0 when none. */
+int virt_last_code(void);
+
+/* The value of attribute `name` in the first element of xml (unescaped;
+ * caller frees), or NULL. */
+char *virt_xml_attr(const char *xml, const char *name);
+
+/* Append s to b with XML's five entities escaped. */
+struct buf;
+void virt_xml_esc(struct buf *b, const char *s);
+
+#endif

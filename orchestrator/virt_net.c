@@ -1,0 +1,150 @@
+/* orchestrator/virt_net.c — networks: define, DHCP hosts, remove. */
+#include "orchestrator/virt_net.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/mem.h"
+#include "orchestrator/virt_int.h"
+
+void virt_ip_str(uint32_t ip, char out[16])
+{
+	snprintf(out, 16, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255,
+		 ip & 255);
+}
+
+void virt_mac_str(const uint8_t m[6], char out[18])
+{
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
+		 m[5]);
+}
+
+/* <host mac='..' name='..' ip='..'/> in libvirt's own attribute order, so
+ * a dumped network can be searched for it. */
+static void host_xml(struct buf *x, const struct virt_dhcp_host *h)
+{
+	char mac[18], ip[16];
+
+	virt_mac_str(h->mac, mac);
+	virt_ip_str(h->ip, ip);
+	buf_addf(x, "<host mac='%s' name='", mac);
+	virt_xml_esc(x, h->name);
+	buf_addf(x, "' ip='%s'/>", ip);
+}
+
+static char *net_xml(const char *fleet, const char *name, const struct fleet_network *net,
+		     const struct virt_dhcp_host *hosts, size_t n)
+{
+	char gw[16], lo[16], hi[16];
+	struct buf x;
+	size_t i;
+
+	virt_ip_str(net->gateway, gw);
+	virt_ip_str(net->dhcp_first, lo);
+	virt_ip_str(net->dhcp_last, hi);
+	buf_init(&x);
+	buf_adds(&x, "<network><name>");
+	virt_xml_esc(&x, name);
+	buf_addf(&x, "</name><metadata><%s:net xmlns:%s=\"%s\" fleet=\"", VIRT_XMLNS_PREFIX,
+		 VIRT_XMLNS_PREFIX, VIRT_XMLNS);
+	virt_xml_esc(&x, fleet);
+	buf_adds(&x, "\" name=\"");
+	virt_xml_esc(&x, net->name);
+	buf_adds(&x, "\"/></metadata>");
+	if (net->mode == FLEET_NET_NAT)
+		buf_adds(&x, "<forward mode='nat'/>");
+	buf_addf(&x, "<ip address='%s' prefix='%u'><dhcp><range start='%s' end='%s'/>",
+		 gw, net->prefix, lo, hi);
+	for (i = 0; i < n; i++)
+		if (hosts[i].ip != 0)
+			host_xml(&x, &hosts[i]);
+	buf_adds(&x, "</dhcp></ip></network>");
+	return buf_take(&x, NULL);
+}
+
+/* Add the hosts the network lacks (replacing an entry for the same MAC). */
+static int add_missing_hosts(virNetworkPtr nw, const struct virt_dhcp_host *hosts,
+			     size_t n, struct herd_err *err)
+{
+	unsigned flags = VIR_NETWORK_UPDATE_AFFECT_CONFIG;
+	char *have = virNetworkGetXMLDesc(nw, VIR_NETWORK_XML_INACTIVE), mac[18];
+	struct buf x;
+	size_t i;
+	int rc = 0;
+
+	if (have == NULL)
+		return virt_fail(err, "network %s: read", virNetworkGetName(nw));
+	if (virNetworkIsActive(nw) == 1)
+		flags |= VIR_NETWORK_UPDATE_AFFECT_LIVE;
+	buf_init(&x);
+	for (i = 0; i < n && rc == 0; i++) {
+		if (hosts[i].ip == 0)
+			continue;
+		buf_reset(&x);
+		host_xml(&x, &hosts[i]);
+		if (strstr(have, buf_str(&x)) != NULL)
+			continue;
+		virt_mac_str(hosts[i].mac, mac);
+		if (strstr(have, mac) != NULL) {
+			char *del = xasprintf("<host mac='%s'/>", mac);
+			virNetworkUpdate(nw, VIR_NETWORK_UPDATE_COMMAND_DELETE,
+					 VIR_NETWORK_SECTION_IP_DHCP_HOST, -1, del, flags);
+			free(del);
+		}
+		if (virNetworkUpdate(nw, VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
+				     VIR_NETWORK_SECTION_IP_DHCP_HOST, -1, buf_str(&x), flags) < 0)
+			rc = virt_fail(err, "network %s: add host %s", virNetworkGetName(nw),
+				       hosts[i].name);
+	}
+	buf_release(&x);
+	free(have);
+	return rc;
+}
+
+int virt_net_ensure(struct virt *v, const char *fleet, const char *name,
+		    const struct fleet_network *net, const struct virt_dhcp_host *hosts,
+		    size_t n, struct herd_err *err)
+{
+	virNetworkPtr nw = virNetworkLookupByName(v->conn, name);
+	char *xml = NULL;
+	int rc = -1;
+
+	if (nw == NULL) {
+		xml = net_xml(fleet, name, net, hosts, n);
+		nw = virNetworkDefineXML(v->conn, xml);
+		if (nw == NULL) {
+			virt_fail(err, "define network %s", name);
+			goto out;
+		}
+	} else if (add_missing_hosts(nw, hosts, n, err) < 0) {
+		goto out;
+	}
+	if (virNetworkIsActive(nw) != 1 && virNetworkCreate(nw) < 0) {
+		virt_fail(err, "start network %s", name);
+		goto out;
+	}
+	virNetworkSetAutostart(nw, 1);
+	rc = 0;
+out:
+	if (nw != NULL)
+		virNetworkFree(nw);
+	free(xml);
+	return rc;
+}
+
+int virt_net_remove(struct virt *v, const char *name, struct herd_err *err)
+{
+	virNetworkPtr nw = virNetworkLookupByName(v->conn, name);
+	int rc = 0;
+
+	if (nw == NULL)
+		return 0;
+	if (virNetworkIsActive(nw) == 1 && virNetworkDestroy(nw) < 0)
+		rc = virt_fail(err, "stop network %s", name);
+	else if (virNetworkIsPersistent(nw) == 1 && virNetworkUndefine(nw) < 0)
+		rc = virt_fail(err, "undefine network %s", name);
+	virNetworkFree(nw);
+	return rc;
+}
