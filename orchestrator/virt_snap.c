@@ -1,0 +1,135 @@
+/* orchestrator/virt_snap.c — internal snapshots through libvirt. */
+#include "orchestrator/virt_snap.h"
+
+#include <stdlib.h>
+
+#include "common/buf.h"
+#include "common/mem.h"
+#include "orchestrator/virt_int.h"
+
+static virDomainPtr dom_get(struct virt *v, const char *name, struct herd_err *err)
+{
+	virDomainPtr d = virDomainLookupByName(v->conn, name);
+
+	if (d == NULL)
+		virt_fail(err, "domain %s", name);
+	return d;
+}
+
+int virt_snap_create(struct virt *v, const char *domain, const char *snap,
+		     struct herd_err *err)
+{
+	virDomainPtr d = dom_get(v, domain, err);
+	virDomainSnapshotPtr s = NULL;
+	struct buf x;
+	int rc = -1;
+
+	buf_init(&x);
+	if (d == NULL)
+		goto out;
+	buf_adds(&x, "<domainsnapshot><name>");
+	virt_xml_esc(&x, snap);
+	buf_adds(&x, "</name><description>herd fleet snapshot</description></domainsnapshot>");
+	s = virDomainSnapshotCreateXML(d, buf_str(&x), 0);
+	if (s == NULL) {
+		virt_fail(err, "snapshot %s of %s", snap, domain);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (s)
+		virDomainSnapshotFree(s);
+	if (d)
+		virDomainFree(d);
+	buf_release(&x);
+	return rc;
+}
+
+int virt_snap_revert(struct virt *v, const char *domain, const char *snap,
+		     struct herd_err *err)
+{
+	virDomainPtr d = dom_get(v, domain, err);
+	virDomainSnapshotPtr s = NULL;
+	int rc = -1;
+
+	if (d == NULL)
+		goto out;
+	s = virDomainSnapshotLookupByName(d, snap, 0);
+	if (s == NULL) {
+		virt_fail(err, "snapshot %s of %s", snap, domain);
+		goto out;
+	}
+	if (virDomainRevertToSnapshot(s, 0) < 0) {
+		virt_fail(err, "revert %s to %s", domain, snap);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (s)
+		virDomainSnapshotFree(s);
+	if (d)
+		virDomainFree(d);
+	return rc;
+}
+
+int virt_snap_delete(struct virt *v, const char *domain, const char *snap,
+		     int *deleted, struct herd_err *err)
+{
+	virDomainPtr d = dom_get(v, domain, err);
+	virDomainSnapshotPtr s = NULL;
+	int rc = -1;
+
+	*deleted = 0;
+	if (d == NULL)
+		goto out;
+	s = virDomainSnapshotLookupByName(d, snap, 0);
+	if (s == NULL) {
+		if (virt_last_code() == VIR_ERR_NO_DOMAIN_SNAPSHOT)
+			rc = 0;
+		else
+			virt_fail(err, "snapshot %s of %s", snap, domain);
+		goto out;
+	}
+	if (virDomainSnapshotDelete(s, 0) < 0) {
+		virt_fail(err, "delete snapshot %s of %s", snap, domain);
+		goto out;
+	}
+	*deleted = 1;
+	rc = 0;
+out:
+	if (s)
+		virDomainSnapshotFree(s);
+	if (d)
+		virDomainFree(d);
+	return rc;
+}
+
+int virt_snap_list(struct virt *v, const char *domain, char ***names,
+		   size_t *n, struct herd_err *err)
+{
+	virDomainPtr d = dom_get(v, domain, err);
+	virDomainSnapshotPtr *snaps = NULL;
+	int count, i, rc = -1;
+
+	*names = NULL;
+	*n = 0;
+	if (d == NULL)
+		goto out;
+	count = virDomainListAllSnapshots(d, &snaps, VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL);
+	if (count < 0) {
+		virt_fail(err, "list snapshots of %s", domain);
+		goto out;
+	}
+	*names = xcalloc((size_t)count + 1, sizeof **names);
+	for (i = 0; i < count; i++) {
+		(*names)[i] = xstrdup(virDomainSnapshotGetName(snaps[i]));
+		virDomainSnapshotFree(snaps[i]);
+	}
+	*n = (size_t)count;
+	free(snaps);
+	rc = 0;
+out:
+	if (d)
+		virDomainFree(d);
+	return rc;
+}
