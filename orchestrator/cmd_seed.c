@@ -138,7 +138,10 @@ int cmd_seed(const struct herd_opts *opts, int argc, char **argv)
 	struct seed_set set = { NULL, { { NULL, NULL, 0 } }, { NULL }, 0 };
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "+o:", longopts, NULL)) != -1) {
+	/* No "+": options may follow NAME (herd seed web-1 -o web-1.iso).
+	 * optind 0 makes glibc re-read that, main's "+" parse set ordering. */
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'u': paths[IN_USER] = optarg; break;

@@ -41,10 +41,10 @@ static int write_all(int fd, const void *data, size_t len)
 
 /* Put the finished temporary file in place: rename, or link for EXCL (link
  * fails with EEXIST instead of replacing).  Returns 0, 1 (exists) or -1. */
-static int install(const char *tmp, const char *path, enum fsio_how how,
+static int install(const char *tmp, const char *path, unsigned flags,
 		   struct herd_err *err)
 {
-	if (how == FSIO_REPLACE) {
+	if (!(flags & FSIO_EXCL)) {
 		if (rename(tmp, path) != 0)
 			return herd_errno(err, HERD_E_IO, errno, "rename to %s", path);
 		return 0;
@@ -58,7 +58,7 @@ static int install(const char *tmp, const char *path, enum fsio_how how,
 }
 
 int fsio_write_atomic(const char *path, const void *data, size_t len,
-		      mode_t mode, enum fsio_how how, struct herd_err *err)
+		      mode_t mode, unsigned flags, struct herd_err *err)
 {
 	char *tmp = tmp_name_for(path);
 	int fd = -1, rc = -1;
@@ -72,7 +72,7 @@ int fsio_write_atomic(const char *path, const void *data, size_t len,
 		return -1;
 	}
 	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 ||
-	    fsync(fd) != 0) {
+	    ((flags & FSIO_SYNC) && fsync(fd) != 0)) {
 		herd_errno(err, HERD_E_IO, errno, "write %s", tmp);
 		goto out;
 	}
@@ -82,7 +82,7 @@ int fsio_write_atomic(const char *path, const void *data, size_t len,
 		goto out;
 	}
 	fd = -1;
-	rc = install(tmp, path, how, err);
+	rc = install(tmp, path, flags, err);
 out:
 	if (fd >= 0)
 		close(fd);

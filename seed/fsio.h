@@ -13,19 +13,23 @@
 
 #include "common/err.h"
 
-enum fsio_how {
-	FSIO_REPLACE,	/* rename over an existing file */
-	FSIO_EXCL,	/* never replace: link(2), so a concurrent writer loses */
+/* Flags of fsio_write_atomic. */
+enum {
+	FSIO_REPLACE = 0,	/* rename over an existing file */
+	FSIO_EXCL = 1,		/* never replace: link(2), so a concurrent writer loses */
+	FSIO_SYNC = 2,		/* fsync before the rename: for data that cannot be
+				 * made again (keys), not for derived files */
 };
 
 /* Write len bytes to path through a temporary file in the same directory
- * (".NAME.XXXXXX", created O_CREAT|O_EXCL), fsync it, give it `mode`, then
- * move it into place.  A reader never sees a half-written file.
- * Returns 0 when written, 1 when how is FSIO_EXCL and path already exists
+ * (".NAME.XXXXXX", created O_CREAT|O_EXCL), give it `mode`, fsync it if
+ * flags has FSIO_SYNC, then move it into place.  A reader never sees a
+ * half-written file.
+ * Returns 0 when written, 1 when flags has FSIO_EXCL and path already exists
  * (nothing written, no error), -1 with err set (HERD_E_IO) otherwise; the
  * temporary file is removed on every path. */
 int fsio_write_atomic(const char *path, const void *data, size_t len,
-		      mode_t mode, enum fsio_how how, struct herd_err *err);
+		      mode_t mode, unsigned flags, struct herd_err *err);
 
 /* Read the whole file at path into a new NUL-terminated buffer (*out, the
  * caller frees it; *len excludes the NUL; len may be NULL).  Files larger

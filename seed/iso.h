@@ -40,7 +40,8 @@ int iso_write_mem(const char *label, const struct iso_file *files, size_t n,
 
 /* Build the image and write it to path (mode 0644) through a temporary
  * file in path's directory that is renamed over path at the end, so path
- * is either the old file or the complete new one.  Returns 0, or -1 with
+ * is either the old file or the complete new one.  Not fsynced: a seed is
+ * derived data, rebuilt byte-identically from its inputs.  Returns 0, or -1 with
  * err set (as iso_write_mem, or HERD_E_IO). */
 int iso_write_file(const char *path, const char *label,
 		   const struct iso_file *files, size_t n, struct herd_err *err);

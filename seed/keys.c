@@ -157,7 +157,7 @@ static int ensure_pair(const char *dir, const char *base, const char *comment,
 			break;
 		}
 		r = fsio_write_atomic(path, out->private_key, strlen(out->private_key),
-				      0600, FSIO_EXCL, err);
+				      0600, FSIO_EXCL | FSIO_SYNC, err);
 		if (r <= 0)
 			break;
 		keys_pair_release(out);	/* another process made it first */
