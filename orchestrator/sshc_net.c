@@ -101,7 +101,9 @@ int sshc_net_connect(const char *host, int port, int timeout_ms,
 		return herd_errf(err, HERD_E_NET, "resolve %s: %s", host,
 				 gai_strerror(r));
 	for (const struct addrinfo *ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
-		if (left_ms(deadline) == 0) {
+		/* The first address is always tried, even with no time left,
+		 * so a refusal is reported as one and not as a timeout. */
+		if (ai != res && left_ms(deadline) == 0) {
 			e = ETIMEDOUT;
 			break;
 		}
