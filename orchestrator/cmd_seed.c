@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "seed/bundle.h"
 #include "seed/fsio.h"
 #include "seed/iso.h"
 
@@ -28,83 +29,62 @@ const char cmd_seed_help[] =
 	"      --vendor-data F      vendor-data file (optional)\n";
 
 #define SEED_FILE_MAX ((size_t)16 << 20)	/* per input file */
-#define SEED_MAX_FILES 4
 
-/* What goes on one seed image: a label and up to four files it owns. */
-struct seed_set {
-	const char *label;
-	struct iso_file files[SEED_MAX_FILES];
-	char *owned[SEED_MAX_FILES];
-	size_t n;
-};
-
-static void seed_set_release(struct seed_set *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		free(s->owned[i]);
-	s->n = 0;
-}
-
-/* Add file `name` to s with the bytes of path. */
-static int seed_set_add_path(struct seed_set *s, const char *name,
-			     const char *path, struct herd_err *err)
+/* Add file `name` (static) to b with the bytes of path. */
+static int bundle_add_path(struct bundle *b, const char *name, const char *path,
+			   struct herd_err *err)
 {
 	char *data = NULL;
 	size_t len = 0;
 
 	if (fsio_read(path, SEED_FILE_MAX, 0, &data, &len, err) != 0)
 		return herd_errctx(err, "%s", name);
-	s->owned[s->n] = data;
-	s->files[s->n] = (struct iso_file){ name, data, len };
-	s->n++;
+	bundle_add_take(b, name, data, len);
 	return 0;
 }
 
 /* The drop-in form: file names in the order cloud-localds writes them. */
 enum { IN_USER, IN_META, IN_NET, IN_VENDOR };
-static const char *const in_names[SEED_MAX_FILES] = {
+static const char *const in_names[BUNDLE_MAX_FILES] = {
 	"user-data", "meta-data", "network-config", "vendor-data",
 };
 
-static int seed_from_paths(const char *const paths[SEED_MAX_FILES],
-			   struct seed_set *s, struct herd_err *err)
+static int seed_from_paths(const char *const paths[BUNDLE_MAX_FILES],
+			   struct bundle *b, struct herd_err *err)
 {
 	size_t i;
 
-	s->label = ISO_LABEL_NOCLOUD;
-	for (i = 0; i < SEED_MAX_FILES; i++)
-		if (paths[i] != NULL && seed_set_add_path(s, in_names[i], paths[i], err) != 0)
+	b->label = ISO_LABEL_NOCLOUD;
+	for (i = 0; i < BUNDLE_MAX_FILES; i++)
+		if (paths[i] != NULL && bundle_add_path(b, in_names[i], paths[i], err) != 0)
 			return -1;
 	return 0;
 }
 
 /* The fleet form: the files of VM `name` as the fleet file describes them.
- * TODO(lead): load the fleet model, expand it, find `name`, then fill s with
- * label ISO_LABEL_NOCLOUD and the rendered user-data, meta-data and
- * network-config (or ISO_LABEL_KICKSTART and ks.cfg), with the host key from
- * keys_ensure_host_key() in the user-data. */
+ * TODO(lead): load the fleet model, expand it, find `name`, get its host key
+ * with keys_ensure_host_key(<fleet state dir>, name, ...), then fill b with
+ * nocloud_build() (label cidata) or the kickstart builder (label OEMDRV). */
 static int seed_from_fleet(const struct herd_opts *opts, const char *name,
-			   struct seed_set *s, struct herd_err *err)
+			   struct bundle *b, struct herd_err *err)
 {
 	(void)opts;
-	(void)s;
+	(void)b;
 	return herd_errf(err, HERD_E_CONFIG,
 			 "vm '%s': seeding from the fleet file needs the fleet model, "
 			 "not implemented yet (use --user-data/--meta-data)", name);
 }
 
-static int seed_output(const char *out, const struct seed_set *s,
+static int seed_output(const char *out, const struct bundle *b,
 		       struct herd_err *err)
 {
 	char *img = NULL;
 	size_t len = 0;
 	int rc = -1;
 
-	if (strcmp(out, "-") != 0)
-		return iso_write_file(out, s->label, s->files, s->n, err);
-	if (iso_write_mem(s->label, s->files, s->n, &img, &len, err) != 0)
+	if (strcmp(out, "-") != 0 || b->label == NULL)
+		return bundle_write_iso(b, out, err);	/* which refuses "no seed" */
+	if (iso_write_mem(b->label, b->files, b->n, &img, &len, err) != 0)
 		return -1;
 	if (fwrite(img, 1, len, stdout) != len || fflush(stdout) != 0)
 		herd_errf(err, HERD_E_IO, "write to stdout failed");
@@ -132,15 +112,16 @@ int cmd_seed(const struct herd_opts *opts, int argc, char **argv)
 		{ "vendor-data", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *paths[SEED_MAX_FILES] = { NULL, NULL, NULL, NULL };
+	const char *paths[BUNDLE_MAX_FILES] = { NULL, NULL, NULL, NULL };
 	const char *out = NULL;
 	struct herd_err err = HERD_ERR_INIT;
-	struct seed_set set = { NULL, { { NULL, NULL, 0 } }, { NULL }, 0 };
+	struct bundle set;
 	int c, rc;
 
 	/* No "+": options may follow NAME (herd seed web-1 -o web-1.iso).
 	 * optind 0 makes glibc re-read that, main's "+" parse set ordering. */
 	optind = 0;
+	bundle_init(&set);
 	while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
@@ -165,7 +146,7 @@ int cmd_seed(const struct herd_opts *opts, int argc, char **argv)
 		rc = seed_from_paths(paths, &set, &err);
 	if (rc == 0)
 		rc = seed_output(out, &set, &err);
-	seed_set_release(&set);
+	bundle_release(&set);
 	if (rc != 0) {
 		herd_errctx(&err, "seed");
 		log_err(&err);
