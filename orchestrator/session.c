@@ -9,7 +9,6 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "common/log.h"
 #include "common/mem.h"
 #include "orchestrator/apply.h"
 #include "orchestrator/state.h"
@@ -119,17 +118,4 @@ void session_close(struct session *s)
 	fleet_free(s->fleet);
 	memset(s, 0, sizeof *s);
 	s->lock_fd = -1;
-}
-
-void session_print_diags(const struct session *s)
-{
-	char line[1024];
-	size_t i;
-
-	for (i = 0; i < s->diags.n; i++) {
-		fleet_diag_format(&s->diags.items[i], line, sizeof line);
-		fprintf(stderr, "%s\n", line);
-	}
-	if (s->diags.total > s->diags.n)
-		fprintf(stderr, "herd: %zu more errors not shown\n", s->diags.total - s->diags.n);
 }

@@ -45,7 +45,4 @@ int session_replan(struct session *s, struct herd_err *err);
 
 void session_close(struct session *s);
 
-/* Print the fleet file's diagnostics to stderr (for verbs). */
-void session_print_diags(const struct session *s);
-
 #endif
