@@ -30,6 +30,7 @@ struct render {
 	size_t nest, pdepth;		/* sections + partials; partials */
 	unsigned long steps;
 	struct partial *partials;
+	size_t pbytes;			/* partial text loaded */
 };
 
 static int render_nodes(struct render *r, const struct mustache_tmpl *t,
@@ -177,6 +178,18 @@ static int render_section(struct render *r, const struct mustache_tmpl *t,
 	return 0;
 }
 
+/* Bytes of text once every line gets ilen bytes of indentation. */
+static size_t indented_len(const char *text, size_t ilen)
+{
+	size_t len = 0;
+	const char *p;
+
+	for (p = text; *p != '\0'; p++, len++)
+		if (p == text || p[-1] == '\n')
+			len += ilen;
+	return len;
+}
+
 /* Spec: a standalone partial's indentation goes before each of its lines
  * (not after a final newline). */
 static char *indent_text(const char *text, const char *ind, size_t ilen,
@@ -195,6 +208,33 @@ static char *indent_text(const char *text, const char *ind, size_t ilen,
 		p = nl + 1;
 	}
 	return buf_take(&b, len);
+}
+
+/* Give partial p its text (taken; indented when n is standalone), within
+ * MUSTACHE_MAX_PARTIAL_BYTES for the whole render: indentation copies and
+ * the cache multiply a partial's size, so the total is checked before any
+ * copy is made. */
+static int take_text(struct render *r, const struct mustache_tmpl *t,
+		     const struct mustache_node *n, struct partial *p,
+		     char *text)
+{
+	r->pbytes += indented_len(text, n->ind_len);
+	if (r->pbytes > MUSTACHE_MAX_PARTIAL_BYTES) {
+		free(text);
+		return mustache_parse_errf(t, n->tag, r->err, "partial '%.*s':"
+					   " partials are larger than %u MiB in all",
+					   shown(n->len), p->name,
+					   MUSTACHE_MAX_PARTIAL_BYTES >> 20);
+	}
+	if (n->ind_len) {
+		p->t.owned = indent_text(text, p->indent, n->ind_len, &p->t.len);
+		free(text);
+	} else {
+		p->t.owned = text;
+		p->t.len = strlen(text);
+	}
+	p->t.text = p->t.owned;
+	return 0;
 }
 
 /* Load and parse partial n (name + indentation), once per render. */
@@ -226,14 +266,8 @@ static struct partial *load_partial(struct render *r,
 	p->t.file = file ? file : p->name;
 	p->t.line = p->t.col = 1;
 	p->t.indent = n->ind_len;
-	if (n->ind_len) {
-		p->t.owned = indent_text(text, p->indent, n->ind_len, &p->t.len);
-		free(text);
-	} else {
-		p->t.owned = text;
-		p->t.len = strlen(text);
-	}
-	p->t.text = p->t.owned;
+	if (take_text(r, t, n, p, text) < 0)
+		return NULL;
 	if (mustache_parse(&p->t, r->err) < 0)
 		return NULL;
 	p->ok = true;

@@ -55,6 +55,8 @@
 #define MUSTACHE_MAX_PARTIAL_DEPTH 32	/* partials inside partials */
 #define MUSTACHE_MAX_STEPS	(1ul << 22)	/* texts and tags visited by one
 						 * render (lists in lists...) */
+#define MUSTACHE_MAX_PARTIAL_BYTES (4u << 20)	/* partial text loaded by one
+						 * render, indentation included */
 #define MUSTACHE_MAX_DELIM	16	/* bytes of a {{=<% %>=}} delimiter */
 
 /* Load partial `name`: return its text in a new string (caller frees) and
@@ -71,7 +73,7 @@ struct mustache_src {
 };
 
 /* Render tmpl[0..len) with context ctx (a MAP; may be NULL) and append the
- * result to out.  Returns 0, or -1 with err->msg "FILE:LINE:COL: ..." (for
+ * result to out (src may be NULL: "template" at 1:1, no partials).  Returns 0, or -1 with err->msg "FILE:LINE:COL: ..." (for
  * an unknown variable: "FILE:LINE:COL: unknown variable 'hostnme'"); out
  * may then hold a partial result.  Partials nest at most
  * MUSTACHE_MAX_PARTIAL_DEPTH (32) deep.  Partials are loaded through

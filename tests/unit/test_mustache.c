@@ -545,6 +545,26 @@ static void test_limits(void **state)
 		     "{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}", NULL);
 	assert_non_null(strstr(got, "template does more than 4194304 steps"));
 	free(got);
+	/* 40,000 partial lines, each indented by 200 bytes = 8 MB. */
+	big = xmalloc(200 + 40000 * 2 + 64);
+	memset(big, ' ', 200);
+	strcpy(big + 200, "{{>p}}\n");
+	got = render("{}", big, NULL);	/* no such partial: small error */
+	assert_non_null(strstr(got, "no partial 'p'"));
+	free(got);
+	{
+		char *part = xmalloc(16 + 40000 * 2);
+		strcpy(part, "{p: \"");
+		for (i = 0; i < 40000; i++)
+			strcat(part + 5 + 2 * i, "\\n");
+		strcat(part, "\"}");
+		got = render("{}", big, part);
+		assert_string_equal(got, "ERROR: t:1:201: partial 'p': partials"
+				    " are larger than 4 MiB in all");
+		free(got);
+		free(part);
+	}
+	free(big);
 	/* A 1 MiB value repeated 17 times: the output limit. */
 	big = xmalloc((1 << 20) + 64);
 	strcpy(big, "{l: [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17], v: ");
