@@ -1,0 +1,429 @@
+/* orchestrator/track.c — following VMs through the readiness stages. */
+#include "orchestrator/track.h"
+
+#include <stdarg.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/mem.h"
+#include "orchestrator/track_record.h"
+
+static const char *const stage_names[] = {
+	[TRACK_NONE] = "-", [TRACK_RUNNING] = "running", [TRACK_IP] = "ip",
+	[TRACK_SSH] = "ssh", [TRACK_CLOUD_INIT] = "cloud-init",
+};
+
+int track_stage_parse(const char *s, enum track_stage *st, struct herd_err *err)
+{
+	int i;
+
+	for (i = TRACK_RUNNING; i <= TRACK_CLOUD_INIT; i++) {
+		if (strcmp(s, stage_names[i]) == 0) {
+			*st = (enum track_stage)i;
+			return 0;
+		}
+	}
+	return herd_errf(err, HERD_E_USAGE,
+			 "unknown stage '%s' (use running, ip, ssh or cloud-init)", s);
+}
+
+const char *track_stage_str(enum track_stage st)
+{
+	return stage_names[st];
+}
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void track_init(struct track_vm *t, const struct access *s, const size_t *idx, size_t n)
+{
+	size_t i;
+
+	memset(t, 0, n * sizeof *t);
+	for (i = 0; i < n; i++)
+		t[i].vm = &s->fleet->vms[idx[i]];
+}
+
+/* ---- the shared state of one run ---- */
+
+struct run {
+	struct access *s;
+	struct track_vm *t;
+	size_t n, next;
+	const struct track_opts *o;
+	double start, deadline;
+	bool probe_only;
+	pthread_mutex_t mu;	/* guards next and on_change calls */
+};
+
+static void changed(struct run *r, struct track_vm *t, enum track_stage st)
+{
+	pthread_mutex_lock(&r->mu);
+	if (st > t->reached) {
+		t->reached = st;
+		t->elapsed = now_mono() - r->start;
+		t->since = track_record_stage(r->s->state_dir, t->vm->name,
+					      track_stage_str(st));
+	}
+	if (r->o && r->o->on_change)
+		r->o->on_change(r->o->ud, t);
+	pthread_mutex_unlock(&r->mu);
+}
+
+static void fail(struct run *r, struct track_vm *t, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void fail(struct run *r, struct track_vm *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->why, sizeof t->why, fmt, ap);
+	va_end(ap);
+	t->failed = true;
+	changed(r, t, t->reached);
+}
+
+/* Sleep a little, unless the VM stopped or time is up: false then. */
+static bool pause_ok(struct run *r, struct track_vm *t, int ms)
+{
+	if (t->stopped || now_mono() + ms / 1000.0 > r->deadline)
+		return false;
+	usleep((useconds_t)ms * 1000);
+	return !t->stopped;
+}
+
+static void lost(struct run *r, struct track_vm *t, const char *stage)
+{
+	if (t->stopped)
+		fail(r, t, "domain %s while waiting for %s", virt_dom_state_str(t->state == VIRT_DOM_RUNNING ? VIRT_DOM_SHUTOFF : t->state), stage);
+	else
+		fail(r, t, "timed out waiting for %s after %.0fs", stage,
+		     now_mono() - r->start);
+}
+
+
+/* ---- the stages ---- */
+
+static bool stage_running(struct run *r, struct track_vm *t)
+{
+	struct herd_err err = HERD_ERR_INIT;
+
+	for (;;) {
+		if (virt_dom_state(r->s->virt, t->vm->domain, &t->state, &err) != 0) {
+			fail(r, t, "%s", err.msg);
+			return false;
+		}
+		switch (t->state) {
+		case VIRT_DOM_RUNNING:
+			changed(r, t, TRACK_RUNNING);
+			return true;
+		case VIRT_DOM_MISSING:
+			fail(r, t, "domain %s does not exist (run herd apply)", t->vm->domain);
+			return false;
+		case VIRT_DOM_SHUTOFF:
+		case VIRT_DOM_CRASHED:
+			fail(r, t, "domain is %s", virt_dom_state_str(t->state));
+			return false;
+		default:
+			if (!pause_ok(r, t, 500)) {
+				lost(r, t, "running");
+				return false;
+			}
+		}
+	}
+}
+
+/* libvirt's name of the VM's primary network; NULL on a host bridge. */
+static char *primary_net(const struct run *r, const struct track_vm *t)
+{
+	const struct fleet_network *n = t->vm->spec->networks[0];
+
+	if (n->mode == FLEET_NET_BRIDGE)
+		return NULL;
+	return xasprintf("herd-%s-%s", r->s->fleet->name, n->name);
+}
+
+static bool stage_ip(struct run *r, struct track_vm *t)
+{
+	struct herd_err err = HERD_ERR_INIT;
+	char mac[18], *net;
+	bool ok = false;
+
+	if (t->vm->spec->n_networks == 0) {
+		fail(r, t, "vm has no network, so no address");
+		return false;
+	}
+	fleet_mac_str(t->vm->nics[0].mac, mac);
+	net = primary_net(r, t);
+	for (;;) {
+		if (virt_dom_addr(r->s->virt, t->vm->domain, net, mac, t->ip, &t->src, &err) != 0) {
+			fail(r, t, "%s", err.msg);
+			break;
+		}
+		if (t->ip[0] != '\0') {
+			changed(r, t, TRACK_IP);
+			ok = true;
+			break;
+		}
+		if (!pause_ok(r, t, 1000)) {
+			lost(r, t, "an address");
+			break;
+		}
+	}
+	free(net);
+	return ok;
+}
+
+/* Log in, retrying in slices so a VM that stopped is noticed.  Returns the
+ * access for the next stage, or NULL (failed). */
+static struct sshc *stage_ssh(struct run *r, struct track_vm *t)
+{
+	struct access_target_hold hold;
+	struct herd_err err = HERD_ERR_INIT;
+	struct sshc_target tg;
+	enum sshc_fail why = SSHC_OK;
+	struct sshc *c = NULL;
+
+	if (access_target(r->s, t->vm, t->ip, &tg, &hold, &err) != 0) {
+		fail(r, t, "%s", err.msg);
+		return NULL;
+	}
+	while (c == NULL) {
+		double left = r->deadline - now_mono();
+		int slice = left > 5 ? 5000 : (int)(left * 1000);
+		if (t->stopped || slice <= 0) {
+			if (t->stopped)
+				lost(r, t, "ssh");
+			else
+				fail(r, t, "timed out waiting for ssh: %s", err.msg);
+			break;
+		}
+		c = sshc_wait(&tg, slice, &why, &err);
+		if (c == NULL && (why == SSHC_FAIL_HOSTKEY || why == SSHC_FAIL_HOSTKEY_UNKNOWN ||
+				  why == SSHC_FAIL_CONFIG)) {
+			fail(r, t, "%s", err.msg);
+			break;
+		}
+	}
+	if (c != NULL)
+		changed(r, t, TRACK_SSH);
+	access_target_release(&hold);
+	return c;
+}
+
+static void collect(void *ud, int is_stderr, const char *line, size_t len)
+{
+	struct buf *b = ud;
+
+	(void)is_stderr;
+	if (b->len < 400) {
+		if (b->len)
+			buf_adds(b, "; ");
+		buf_add(b, line, len);
+	}
+}
+
+/* Old cloud-init has no `status --wait`: poll for boot-finished. */
+static int wait_boot_finished(struct run *r, struct track_vm *t, struct sshc *c,
+			      struct herd_err *err)
+{
+	struct sshc_exit ex;
+
+	for (;;) {
+		if (sshc_exec(c, "test -f /var/lib/cloud/instance/boot-finished",
+			      NULL, NULL, &ex, err) != 0)
+			return -1;
+		if (ex.status == 0)
+			return 0;
+		if (!pause_ok(r, t, 2000))
+			return 1;
+	}
+}
+
+static void stage_cloud_init(struct run *r, struct track_vm *t, struct sshc *c)
+{
+	struct herd_err err = HERD_ERR_INIT;
+	struct sshc_exit ex = { -1, "" };
+	struct buf out;
+	char cmd[96];
+	double left = r->deadline - now_mono();
+
+	buf_init(&out);
+	/* The guest's own timeout bounds the wait: the command is herd's,
+	 * with a number only. */
+	snprintf(cmd, sizeof cmd, "timeout %d cloud-init status --wait --long",
+		 left > 1 ? (int)left : 1);
+	if (sshc_exec(c, cmd, collect, &out, &ex, &err) != 0) {
+		fail(r, t, "cloud-init status: %s", err.msg);
+	} else if (ex.status == 0) {
+		changed(r, t, TRACK_CLOUD_INIT);
+	} else if (ex.status == 2) {
+		t->warning = true;
+		snprintf(t->why, sizeof t->why, "cloud-init finished degraded: %s", buf_str(&out));
+		changed(r, t, TRACK_CLOUD_INIT);
+	} else if (ex.status == 124) {
+		lost(r, t, "cloud-init");
+	} else if (ex.status == 127) {
+		int rc = wait_boot_finished(r, t, c, &err);
+		if (rc == 0)
+			changed(r, t, TRACK_CLOUD_INIT);
+		else if (rc < 0)
+			fail(r, t, "cloud-init: %s", err.msg);
+		else
+			lost(r, t, "cloud-init");
+	} else {
+		fail(r, t, "cloud-init failed (status %d): %s", ex.status, buf_str(&out));
+	}
+	buf_release(&out);
+}
+
+static void follow_one(struct run *r, struct track_vm *t)
+{
+	enum track_stage target = r->o->target;
+	struct sshc *c = NULL;
+
+	if (!stage_running(r, t) || target <= TRACK_RUNNING)
+		return;
+	if (!stage_ip(r, t) || target <= TRACK_IP)
+		return;
+	c = stage_ssh(r, t);
+	if (c != NULL && target >= TRACK_CLOUD_INIT)
+		stage_cloud_init(r, t, c);
+	sshc_free(c);
+}
+
+/* For status: where is the VM now?  Quick checks, no waiting. */
+static void probe_one(struct run *r, struct track_vm *t)
+{
+	struct access_target_hold hold;
+	struct herd_err err = HERD_ERR_INIT;
+	struct sshc_target tg;
+	struct sshc_exit ex = { -1, "" };
+	struct sshc *c = NULL;
+	struct buf out;
+	char mac[18], *net;
+
+	if (virt_dom_state(r->s->virt, t->vm->domain, &t->state, &err) != 0 ||
+	    t->state != VIRT_DOM_RUNNING)
+		return;
+	changed(r, t, TRACK_RUNNING);
+	if (t->vm->spec->n_networks == 0)
+		return;
+	fleet_mac_str(t->vm->nics[0].mac, mac);
+	net = primary_net(r, t);
+	virt_dom_addr(r->s->virt, t->vm->domain, net, mac, t->ip, &t->src, &err);
+	free(net);
+	if (t->ip[0] == '\0')
+		return;
+	changed(r, t, TRACK_IP);
+	if (access_target(r->s, t->vm, t->ip, &tg, &hold, &err) != 0)
+		return;
+	c = sshc_connect(&tg, 2000, NULL, &err);
+	access_target_release(&hold);
+	if (c == NULL)
+		return;
+	changed(r, t, TRACK_SSH);
+	buf_init(&out);
+	if (sshc_exec(c, "cloud-init status", collect, &out, &ex, &err) == 0 &&
+	    strstr(buf_str(&out), "status: done") != NULL)
+		changed(r, t, TRACK_CLOUD_INIT);
+	else if (strstr(buf_str(&out), "status: error") != NULL)
+		snprintf(t->why, sizeof t->why, "cloud-init: %s", buf_str(&out));
+	buf_release(&out);
+	sshc_free(c);
+}
+
+static void *worker(void *arg)
+{
+	struct run *r = arg;
+	size_t i;
+
+	for (;;) {
+		pthread_mutex_lock(&r->mu);
+		i = r->next++;
+		pthread_mutex_unlock(&r->mu);
+		if (i >= r->n)
+			return NULL;
+		if (r->probe_only)
+			probe_one(r, &r->t[i]);
+		else
+			follow_one(r, &r->t[i]);
+	}
+}
+
+static void on_event(void *ud, const char *domain, enum virt_dom_state now,
+		     const char *event)
+{
+	struct run *r = ud;
+	size_t i;
+
+	(void)event;
+	if (now == VIRT_DOM_RUNNING || now == VIRT_DOM_OTHER || now == VIRT_DOM_PAUSED)
+		return;
+	for (i = 0; i < r->n; i++) {
+		if (strcmp(r->t[i].vm->domain, domain) == 0) {
+			r->t[i].state = now;
+			r->t[i].stopped = 1;
+		}
+	}
+}
+
+static void run_pool(struct run *r, int jobs)
+{
+	pthread_t *th;
+	size_t nth = jobs > 0 ? (size_t)jobs : 16, i;
+
+	if (nth > r->n)
+		nth = r->n;
+	th = xcalloc(nth ? nth : 1, sizeof *th);
+	for (i = 0; i < nth; i++)
+		if (pthread_create(&th[i], NULL, worker, r) != 0)
+			break;
+	nth = i;
+	if (nth == 0)
+		worker(r);
+	for (i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	free(th);
+}
+
+size_t track_wait(struct access *s, struct track_vm *t, size_t n,
+		  const struct track_opts *o)
+{
+	struct run r = { s, t, n, 0, o, now_mono(), 0, false, PTHREAD_MUTEX_INITIALIZER };
+	struct herd_err err = HERD_ERR_INIT;
+	int watch = -1;
+	size_t i, bad = 0;
+
+	r.deadline = r.start + (o->timeout_ms > 0 ? o->timeout_ms : 600000) / 1000.0;
+	/* Without events a crash is still seen, at the next state poll. */
+	if (virt_lifecycle_watch(s->virt, on_event, &r, &watch, &err) != 0)
+		watch = -1;
+	run_pool(&r, o->jobs);
+	virt_lifecycle_unwatch(s->virt, watch);
+	for (i = 0; i < n; i++)
+		if (t[i].failed || t[i].reached < o->target)
+			bad++;
+	pthread_mutex_destroy(&r.mu);
+	return bad;
+}
+
+void track_probe(struct access *s, struct track_vm *t, size_t n, int jobs)
+{
+	struct run r = { s, t, n, 0, NULL, now_mono(), 0, true, PTHREAD_MUTEX_INITIALIZER };
+
+	r.deadline = r.start + 30;
+	run_pool(&r, jobs);
+	pthread_mutex_destroy(&r.mu);
+}
