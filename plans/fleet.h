@@ -24,6 +24,9 @@
 #define FLEET_MAX_FILE (16u << 20)	/* a fleet file larger than 16 MiB is refused */
 #define FLEET_MAX_COUNT 10000		/* count: 0 .. 10,000 */
 #define FLEET_MAX_ERRORS 20		/* errors reported per run */
+#define FLEET_MAX_VMS 100000		/* VMs after expansion, all groups together */
+#define FLEET_MAX_DEPTH 64		/* YAML nesting */
+#define FLEET_MAX_NODES 2000000		/* YAML nodes, counting each alias use in full */
 
 enum fleet_accel { FLEET_ACCEL_AUTO, FLEET_ACCEL_KVM, FLEET_ACCEL_QEMU };
 enum fleet_netmode { FLEET_NET_NAT, FLEET_NET_ISOLATED, FLEET_NET_BRIDGE };
@@ -71,7 +74,8 @@ struct fleet_install {		/* kickstart: the installer to boot */
 /* A resolved VM spec: defaults + group (+ vm) merged and checked.  Shared
  * by every VM of a group. */
 struct fleet_spec {
-	const struct fleet_image *image;	/* NULL only for bootstrap none without image */
+	const struct fleet_image *image;	/* NULL only for bootstrap kickstart or none
+						 * without image: a blank disk */
 	unsigned cpus;
 	uint64_t memory;			/* bytes */
 	uint64_t disk;				/* bytes */
@@ -144,10 +148,22 @@ struct fleet_diag {
 };
 
 struct fleet_diags {
+	char file[512];		/* items[].pos.file points here: diagnostics
+				 * outlive a fleet that failed to load */
 	struct fleet_diag items[FLEET_MAX_ERRORS];
 	size_t n;		/* kept, at most FLEET_MAX_ERRORS */
 	size_t total;		/* found, may be more than n */
 };
+
+/* Record a diagnostic at file:line:col (line 0: the whole file).  The
+ * FLEET_MAX_ERRORS earliest by position are kept, in position order (ties
+ * in the order found); total counts every call. */
+void fleet_diag_add(struct fleet_diags *d, const char *file, uint32_t line,
+		    uint32_t col, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* The same at a node's position. */
+void fleet_diag_at(struct fleet_diags *d, const struct ynode *at,
+		   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Read, check and expand the fleet file at path.  On success returns the
  * fleet (caller frees with fleet_free) and diags->n == 0.  On failure

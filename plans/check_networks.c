@@ -1,0 +1,141 @@
+#include "plans/check_networks.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#define ANY CHECK_AT_ANY
+
+static const char *const mode_words[] = { "nat", "isolated", "bridge", NULL };
+
+static int check_ifname(struct check_ctx *c, const struct check_field *fl,
+			const struct ynode *val, void *dst)
+{
+	if (check_scalar(c, fl->key, val) < 0)
+		return -1;
+	if (!check_chars(val->str, "a-zA-Z0-9", "a-zA-Z0-9_.-", 15))
+		return check_errf(c, val, "%s \"%s\" is not an interface name "
+				  "(like br0; at most 15 characters)", fl->key, val->str);
+	*(const char **)((char *)dst + fl->off) = val->str;
+	return 0;
+}
+
+static const struct check_field net_fields[] = {
+	{ .key = "bridge", .fn = check_ifname, .flags = ANY,
+	  .off = offsetof(struct fleet_network, bridge) },
+	{ .key = "cidr", .fn = check_cidr, .flags = ANY, .min = 8, .max = 29,
+	  .off = offsetof(struct fleet_network, addr),
+	  .off2 = offsetof(struct fleet_network, prefix) },
+	{ .key = "dhcp", .fn = check_bool, .flags = ANY,
+	  .off = offsetof(struct fleet_network, dhcp) },
+	{ .key = "mode", .fn = check_word, .flags = ANY,
+	  .off = offsetof(struct fleet_network, mode), .arg = mode_words },
+};
+static const struct check_table net_table = CHECK_TABLE(net_fields);
+
+/* The gateway is the first host (libvirt gives it to the host bridge); the
+ * top quarter of the network is the DHCP range for machines herd does not
+ * know (a rescue VM, a PXE client), so herd never assigns an address there
+ * and both can share the network. */
+static void layout(struct fleet_network *n)
+{
+	uint32_t size = 1u << (32 - n->prefix);
+
+	n->gateway = n->addr + 1;
+	n->dhcp_first = n->addr + size - size / 4;
+	n->dhcp_last = n->addr + size - 2;
+}
+
+static void overlaps(struct check_ctx *c, const struct ynode *map, size_t i)
+{
+	const struct fleet_network *n = &c->f->networks[i];
+	uint32_t end = n->addr + ((1u << (32 - n->prefix)) - 1);
+	size_t j;
+
+	for (j = 0; j < i; j++) {
+		const struct fleet_network *o = &c->f->networks[j];
+		uint32_t oend = o->addr + ((1u << (32 - o->prefix)) - 1);
+		if (o->prefix == 0 || o->mode == FLEET_NET_BRIDGE)
+			continue;
+		if (n->addr <= oend && o->addr <= end) {
+			check_errf(c, ynode_get(map, "cidr"), "cidr %s overlaps "
+				   "network '%s' (give each network its own range)",
+				   ynode_get(map, "cidr")->str, o->name);
+			return;
+		}
+	}
+}
+
+static void cross_check(struct check_ctx *c, const struct ynode *key,
+			const struct ynode *map, size_t i)
+{
+	struct fleet_network *n = &c->f->networks[i];
+	const struct ynode *cidr = ynode_get(map, "cidr"), *br = ynode_get(map, "bridge");
+	bool has_cidr = cidr && !ynode_is_null(cidr), has_br = br && !ynode_is_null(br);
+
+	if (n->mode == FLEET_NET_BRIDGE) {
+		n->dhcp = true;
+		if (!has_br)
+			check_errf(c, key, "mode bridge needs bridge: (the host's "
+				   "bridge, like bridge: br0)");
+		if (has_cidr)
+			check_errf(c, ynode_get_key(map, "cidr"), "cidr is not used "
+				   "with mode bridge (guests get addresses from the "
+				   "bridge's DHCP)");
+		n->prefix = 0;
+		return;
+	}
+	if (has_br)
+		check_errf(c, ynode_get_key(map, "bridge"), "bridge is only for "
+			   "mode bridge (this network is %s)", mode_words[n->mode]);
+	if (!has_cidr) {
+		check_errf(c, key, "needs cidr (like cidr: 10.42.0.0/24)");
+		return;
+	}
+	if (n->prefix == 0)
+		return;	/* the cidr had an error */
+	layout(n);
+	overlaps(c, map, i);
+}
+
+static void check_one(struct check_ctx *c, const struct ynode *key,
+		      const struct ynode *map, size_t i)
+{
+	struct fleet_network *n = &c->f->networks[i];
+	char what[96];
+
+	snprintf(what, sizeof what, "network '%s'", key->str);
+	c->what = what;
+	n->name = key->str;
+	n->pos = (struct fleet_pos){ key->file, key->line, key->col };
+	if (!check_chars(key->str, "a-z", "a-z0-9_-", 31))
+		check_errf(c, key, "the name is not valid (use a lower-case letter, "
+			   "then letters, digits, '-' or '_', at most 31)");
+	if (map->kind != YNODE_MAP && !ynode_is_null(map)) {
+		check_errf(c, map, "must be a mapping (mode: and cidr:), not %s",
+			   ynode_kind_name(map));
+		return;
+	}
+	if (ynode_is_null(map))
+		map = NULL;
+	check_map(c, map, &net_table, n);
+	cross_check(c, key, map, i);
+}
+
+int check_networks(struct check_ctx *c, const struct ynode *networks)
+{
+	struct fleet *f = c->f;
+	size_t before = c->errors, i;
+	unsigned where = c->where;
+
+	if (networks == NULL || ynode_is_null(networks))
+		return 0;
+	f->networks = yarena_alloc(f->arena, networks->n * sizeof *f->networks);
+	f->n_networks = networks->n;
+	c->where = CHECK_AT_ANY;
+	for (i = 0; i < networks->n; i++)
+		check_one(c, ynode_key(networks, i), ynode_val(networks, i), i);
+	c->what = NULL;
+	c->where = where;
+	return c->errors == before ? 0 : -1;
+}

@@ -1,0 +1,213 @@
+#include "plans/fleet_check.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/mem.h"
+#include "plans/check.h"
+#include "plans/check_images.h"
+#include "plans/check_networks.h"
+#include "plans/check_vms.h"
+
+#define TOP CHECK_AT_TOP
+#define KEYFILE_MAX (1u << 20)	/* an authorized_keys file larger than this is refused */
+
+/* The top level, read; sections are checked after it in an order that
+ * lets references resolve (images and networks before the VMs). */
+struct top {
+	const char *name, *libvirt;
+	int accel;
+	unsigned version;
+	const struct ynode *images, *networks, *ssh, *defaults, *groups, *vms;
+};
+
+struct ssh_in {
+	const char *user;
+	const char **keys;
+	size_t n_keys;
+};
+
+static const char *const accel_words[] = { "auto", "kvm", "qemu", NULL };
+
+/* Key types that mark a literal public key rather than a file's path. */
+static const char *const key_types[] = {
+	"ssh-ed25519 ", "ssh-rsa ", "ssh-dss ", "ecdsa-sha2-", "sk-ssh-ed25519@openssh.com ",
+	"sk-ecdsa-sha2-",
+};
+
+static int check_fleet_name(struct check_ctx *c, const struct check_field *fl,
+			    const struct ynode *val, void *dst)
+{
+	if (check_scalar(c, fl->key, val) < 0)
+		return -1;
+	if (!check_chars(val->str, "a-z", "a-z0-9-", 31))
+		return check_errf(c, val, "fleet name \"%s\" is not valid (use a "
+				  "lower-case letter, then up to 30 lower-case "
+				  "letters, digits or '-')", val->str);
+	*(const char **)((char *)dst + fl->off) = val->str;
+	return 0;
+}
+
+static int check_version(struct check_ctx *c, const struct check_field *fl,
+			 const struct ynode *val, void *dst)
+{
+	(void)dst;
+	if (check_scalar(c, fl->key, val) < 0)
+		return -1;
+	if (strcmp(val->str, "1") != 0)
+		return check_errf(c, val, "version %s is not supported (this herd "
+				  "reads version 1)", val->str);
+	return 0;
+}
+
+static int check_user(struct check_ctx *c, const struct check_field *fl,
+		      const struct ynode *val, void *dst)
+{
+	if (check_scalar(c, fl->key, val) < 0)
+		return -1;
+	if (!check_chars(val->str, "a-z_", "a-z0-9_-", 32))
+		return check_errf(c, val, "user \"%s\" is not a valid login name "
+				  "(use lower-case letters, digits, '-' or '_', at "
+				  "most 32)", val->str);
+	*(const char **)((char *)dst + fl->off) = val->str;
+	return 0;
+}
+
+/* Append the key lines of file abs (blank and # lines skipped). */
+static int read_keys(struct check_ctx *c, const struct ynode *it, const char *abs,
+		     const char ***keys, size_t *n, size_t *cap)
+{
+	FILE *fp = fopen(abs, "r");
+	char *buf = NULL, *line, *save = NULL;
+	size_t len, before = *n;
+	int rc = -1;
+
+	if (fp == NULL) {
+		check_errf(c, it, "authorized_keys %s: %s (looked for %s)", it->str,
+			   errno == ENOENT ? "no such file" : strerror(errno), abs);
+		goto out;
+	}
+	buf = xmalloc(KEYFILE_MAX + 1);
+	len = fread(buf, 1, KEYFILE_MAX + 1, fp);
+	if (len > KEYFILE_MAX || ferror(fp)) {
+		check_errf(c, it, "authorized_keys %s: %s", it->str,
+			   len > KEYFILE_MAX ? "larger than 1MiB" : "cannot read");
+		goto out;
+	}
+	buf[len] = '\0';
+	for (line = strtok_r(buf, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
+		line += strspn(line, " \t");
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		*keys = xgrow(*keys, cap, *n + 1, sizeof **keys);
+		(*keys)[(*n)++] = yarena_strdup(c->f->arena, line, strlen(line));
+	}
+	rc = *n > before ? 0 : check_errf(c, it, "authorized_keys %s has no keys",
+					   it->str);
+out:
+	free(buf);
+	if (fp != NULL)
+		fclose(fp);
+	return rc;
+}
+
+static bool literal_key(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof key_types / sizeof key_types[0]; i++)
+		if (strncmp(s, key_types[i], strlen(key_types[i])) == 0)
+			return true;
+	return false;
+}
+
+/* A list of literal public keys ("ssh-ed25519 AAAA...") or files. */
+static int check_keys(struct check_ctx *c, const struct check_field *fl,
+		      const struct ynode *val, void *dst)
+{
+	const char **keys = NULL;
+	size_t i, n = 0, cap = 0;
+	int rc = 0;
+
+	if (val->kind != YNODE_SEQ)
+		return check_errf(c, val, "%s must be a list (write [KEY or PATH])",
+				  fl->key);
+	for (i = 0; i < val->n; i++) {
+		const struct ynode *it = val->kids[i];
+		if (check_scalar(c, "a key", it) < 0) {
+			rc = -1;
+		} else if (literal_key(it->str)) {
+			keys = xgrow(keys, &cap, n + 1, sizeof *keys);
+			keys[n++] = it->str;
+		} else if (read_keys(c, it, check_abspath(c, it->str), &keys, &n, &cap) < 0) {
+			rc = -1;
+		}
+	}
+	*(const char ***)((char *)dst + fl->off) = yarena_alloc(c->f->arena, (n + 1) * sizeof *keys);
+	if (n)
+		memcpy(*(const char ***)((char *)dst + fl->off), keys, n * sizeof *keys);
+	*(size_t *)((char *)dst + fl->off2) = n;
+	free(keys);
+	return rc;
+}
+
+static const struct check_field ssh_fields[] = {
+	{ .key = "authorized_keys", .fn = check_keys, .flags = CHECK_AT_ANY,
+	  .off = offsetof(struct ssh_in, keys), .off2 = offsetof(struct ssh_in, n_keys) },
+	{ .key = "user", .fn = check_user, .flags = CHECK_AT_ANY,
+	  .off = offsetof(struct ssh_in, user) },
+};
+static const struct check_table ssh_table = CHECK_TABLE(ssh_fields);
+
+#define TOPMAP(k) { .key = #k, .fn = check_mapping, .flags = TOP, \
+		    .off = offsetof(struct top, k) }
+static const struct check_field top_fields[] = {
+	{ .key = "accel", .fn = check_word, .flags = TOP,
+	  .off = offsetof(struct top, accel), .arg = accel_words },
+	TOPMAP(defaults),
+	{ .key = "fleet", .fn = check_fleet_name, .flags = TOP | CHECK_REQUIRED,
+	  .off = offsetof(struct top, name), .example = "fleet: NAME at the top" },
+	TOPMAP(groups),
+	TOPMAP(images),
+	{ .key = "libvirt", .fn = check_uri, .flags = TOP,
+	  .off = offsetof(struct top, libvirt) },
+	TOPMAP(networks),
+	TOPMAP(ssh),
+	{ .key = "version", .fn = check_version, .flags = TOP },
+	TOPMAP(vms),
+};
+static const struct check_table top_table = CHECK_TABLE(top_fields);
+
+static void check_ssh(struct check_ctx *c, const struct ynode *ssh)
+{
+	struct ssh_in s = { NULL, NULL, 0 };
+
+	c->what = "ssh";
+	c->where = CHECK_AT_ANY;
+	check_map(c, ssh, &ssh_table, &s);
+	c->what = NULL;
+	c->where = TOP;
+	c->f->ssh.user = s.user != NULL ? s.user : "herd";
+	c->f->ssh.authorized_keys = s.keys;
+	c->f->ssh.n_authorized_keys = s.n_keys;
+}
+
+int fleet_check(struct fleet *f, struct fleet_diags *d)
+{
+	struct check_ctx c = { .f = f, .d = d, .where = TOP };
+	struct top t;
+
+	memset(&t, 0, sizeof t);
+	check_map(&c, f->root, &top_table, &t);
+	f->name = t.name;
+	f->libvirt_uri = t.libvirt;
+	f->accel = (enum fleet_accel)t.accel;
+	check_images(&c, t.images);
+	check_networks(&c, t.networks);
+	check_ssh(&c, t.ssh);
+	check_vms(&c, t.defaults, t.groups, t.vms);
+	return c.errors == 0 ? 0 : -1;
+}
