@@ -1,18 +1,70 @@
-/* orchestrator/cmd_up.c — `herd up`: apply, then wait until every VM is ready. */
+/* orchestrator/cmd_up.c — `herd up`: apply, then wait. */
 #include "orchestrator/cmd.h"
 
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/duration.h"
 #include "common/log.h"
+#include "orchestrator/cmd_wait.h"
 
 const char cmd_up_help[] =
-	"usage: herd up [-j N] [--for STAGE] [--timeout DUR]\n"
+	"usage: herd up [-j N] [--restart] [--for STAGE] [--timeout DUR]\n"
 	"\n"
-	"Apply, then wait until every VM is ready.\n";
+	"Apply the fleet file, then wait until every VM is ready.\n"
+	"\n"
+	"  -j, --jobs N    parallel VM operations and SSH sessions (default 8)\n"
+	"  --restart       restart VMs whose cpus or memory changed\n"
+	"  --for STAGE     running, ip, ssh or cloud-init (default cloud-init)\n"
+	"  --timeout DUR   how long to wait after apply (default 10m)\n";
 
 int cmd_up(const struct herd_opts *opts, int argc, char **argv)
 {
-	(void)opts;
-	(void)argc;
-	(void)argv;
-	log_error("up: not implemented yet");
-	return EXIT_FAIL;
+	static const struct option longopts[] = {
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "restart", no_argument, NULL, 'R' },
+		{ "for", required_argument, NULL, 'F' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct herd_err err = HERD_ERR_INIT;
+	struct wait_args w;
+	char *apply_argv[5] = { "apply", NULL, NULL, NULL, NULL };
+	int apply_argc = 1, c, rc;
+
+	cmd_wait_args_init(&w);
+	while ((c = getopt_long(argc, argv, "+j:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			apply_argv[apply_argc++] = "-j";
+			apply_argv[apply_argc++] = optarg;
+			w.jobs = atoi(optarg) > 0 ? atoi(optarg) : w.jobs;
+			break;
+		case 'R': apply_argv[apply_argc++] = "--restart"; break;
+		case 'F':
+			if (track_stage_parse(optarg, &w.stage, &err) != 0)
+				goto bad;
+			break;
+		case 'T':
+			if (duration_parse(optarg, &w.timeout_ms, &err) != 0)
+				goto bad;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind != argc)
+		goto usage;
+	optind = 0;	/* apply parses its own argv with getopt */
+	rc = cmd_apply(opts, apply_argc, apply_argv);
+	if (rc != EXIT_OK)
+		return rc;
+	return cmd_wait_run(opts, &w);
+bad:
+	log_err(&err);
+usage:
+	cmd_print_usage("up", 1);
+	return EXIT_USAGE;
 }

@@ -12,6 +12,7 @@
 #include "common/buf.h"
 #include "common/mem.h"
 #include "orchestrator/track_record.h"
+#include "orchestrator/workers.h"
 
 static const char *const stage_names[] = {
 	[TRACK_NONE] = "-", [TRACK_RUNNING] = "running", [TRACK_IP] = "ip",
@@ -59,11 +60,11 @@ void track_init(struct track_vm *t, const struct access *s, const size_t *idx, s
 struct run {
 	struct access *s;
 	struct track_vm *t;
-	size_t n, next;
+	size_t n;
 	const struct track_opts *o;
 	double start, deadline;
 	bool probe_only;
-	pthread_mutex_t mu;	/* guards next and on_change calls */
+	pthread_mutex_t mu;	/* serialises stage changes and on_change calls */
 };
 
 static void changed(struct run *r, struct track_vm *t, enum track_stage st)
@@ -344,22 +345,14 @@ static void probe_one(struct run *r, struct track_vm *t)
 	sshc_free(c);
 }
 
-static void *worker(void *arg)
+static void work(void *ud, size_t i)
 {
-	struct run *r = arg;
-	size_t i;
+	struct run *r = ud;
 
-	for (;;) {
-		pthread_mutex_lock(&r->mu);
-		i = r->next++;
-		pthread_mutex_unlock(&r->mu);
-		if (i >= r->n)
-			return NULL;
-		if (r->probe_only)
-			probe_one(r, &r->t[i]);
-		else
-			follow_one(r, &r->t[i]);
-	}
+	if (r->probe_only)
+		probe_one(r, &r->t[i]);
+	else
+		follow_one(r, &r->t[i]);
 }
 
 static void on_event(void *ud, const char *domain, enum virt_dom_state now,
@@ -379,29 +372,10 @@ static void on_event(void *ud, const char *domain, enum virt_dom_state now,
 	}
 }
 
-static void run_pool(struct run *r, int jobs)
-{
-	pthread_t *th;
-	size_t nth = jobs > 0 ? (size_t)jobs : 16, i;
-
-	if (nth > r->n)
-		nth = r->n;
-	th = xcalloc(nth ? nth : 1, sizeof *th);
-	for (i = 0; i < nth; i++)
-		if (pthread_create(&th[i], NULL, worker, r) != 0)
-			break;
-	nth = i;
-	if (nth == 0)
-		worker(r);
-	for (i = 0; i < nth; i++)
-		pthread_join(th[i], NULL);
-	free(th);
-}
-
 size_t track_wait(struct access *s, struct track_vm *t, size_t n,
 		  const struct track_opts *o)
 {
-	struct run r = { s, t, n, 0, o, now_mono(), 0, false, PTHREAD_MUTEX_INITIALIZER };
+	struct run r = { s, t, n, o, now_mono(), 0, false, PTHREAD_MUTEX_INITIALIZER };
 	struct herd_err err = HERD_ERR_INIT;
 	int watch = -1;
 	size_t i, bad = 0;
@@ -410,7 +384,7 @@ size_t track_wait(struct access *s, struct track_vm *t, size_t n,
 	/* Without events a crash is still seen, at the next state poll. */
 	if (virt_lifecycle_watch(s->virt, on_event, &r, &watch, &err) != 0)
 		watch = -1;
-	run_pool(&r, o->jobs);
+	workers_run(n, o->jobs > 0 ? o->jobs : 16, work, &r);
 	virt_lifecycle_unwatch(s->virt, watch);
 	for (i = 0; i < n; i++)
 		if (t[i].failed || t[i].reached < o->target)
@@ -421,9 +395,9 @@ size_t track_wait(struct access *s, struct track_vm *t, size_t n,
 
 void track_probe(struct access *s, struct track_vm *t, size_t n, int jobs)
 {
-	struct run r = { s, t, n, 0, NULL, now_mono(), 0, true, PTHREAD_MUTEX_INITIALIZER };
+	struct run r = { s, t, n, NULL, now_mono(), 0, true, PTHREAD_MUTEX_INITIALIZER };
 
 	r.deadline = r.start + 30;
-	run_pool(&r, jobs);
+	workers_run(n, jobs > 0 ? jobs : 16, work, &r);
 	pthread_mutex_destroy(&r.mu);
 }

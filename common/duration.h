@@ -1,0 +1,12 @@
+/* common/duration.h — durations on the command line: 90s, 10m, 1h, 1h30m,
+ * or bare seconds. */
+#ifndef HERD_DURATION_H
+#define HERD_DURATION_H
+
+#include "common/err.h"
+
+/* Parse s into milliseconds.  Returns 0, or -1 with err (HERD_E_USAGE)
+ * like `"10 min" is not a duration (use 90s, 10m or 1h)`. */
+int duration_parse(const char *s, long *ms, struct herd_err *err);
+
+#endif
