@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/duration.h"
 #include "common/err.h"
 #include "common/hash.h"
 #include "common/size.h"
@@ -87,6 +88,25 @@ static void buffers_grow(void **state)
 	assert_null(b.data);
 }
 
+static void durations(void **state)
+{
+	struct herd_err err = HERD_ERR_INIT;
+	long ms = 0;
+
+	(void)state;
+	assert_int_equal(duration_parse("90s", &ms, &err), 0);
+	assert_int_equal(ms, 90000);
+	assert_int_equal(duration_parse("10m", &ms, &err), 0);
+	assert_int_equal(ms, 600000);
+	assert_int_equal(duration_parse("1h30m", &ms, &err), 0);
+	assert_int_equal(ms, 5400000);
+	assert_int_equal(duration_parse("45", &ms, &err), 0);
+	assert_int_equal(ms, 45000);
+	assert_int_equal(duration_parse("10 min", &ms, &err), -1);
+	assert_string_equal(err.msg, "\"10 min\" is not a duration (use 90s, 10m or 1h)");
+	assert_int_equal(duration_parse("", &ms, &err), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -95,6 +115,7 @@ int main(void)
 		cmocka_unit_test(errors_chain),
 		cmocka_unit_test(hashes_known),
 		cmocka_unit_test(buffers_grow),
+		cmocka_unit_test(durations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
