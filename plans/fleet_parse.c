@@ -123,9 +123,13 @@ static int attach(struct parser *p, struct ynode *n, size_t weight, yaml_mark_t 
 		return 0;
 	}
 	if (f->key == NULL) {
-		if (n->kind != YNODE_SCALAR)
-			return perr(p, m, "a key must be a string, not %s",
-				    ynode_kind_name(n));
+		if (n->kind != YNODE_SCALAR) {
+			m.line = n->line - 1;
+			m.column = n->col - 1;
+			return perr(p, m, "a key must be a string, not %s%s",
+				    ynode_kind_name(n), n->kind == YNODE_MAP ?
+				    " (quote a value that starts with {{)" : "");
+		}
 		f->key = n;
 		return 0;
 	}
