@@ -266,7 +266,7 @@ static int observe_networks(struct virt *v, const char *fleet, struct plan_obser
 		const char *name = virNetworkGetName(nets[i]);
 
 		if (strncmp(name, prefix, strlen(prefix)) == 0 &&
-		    (xml = virNetworkGetXMLDesc(nets[i], VIR_NETWORK_XML_INACTIVE)) != NULL) {
+		    (xml = virt_net_xml(nets[i])) != NULL) {
 			if (strstr(xml, mark) != NULL)
 				plan_observed_add_net(obs, name, virNetworkIsActive(nets[i]) == 1);
 			free(xml);

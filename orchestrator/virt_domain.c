@@ -137,12 +137,35 @@ const char *virt_domain_type(struct virt *v, enum fleet_accel accel)
 	return t;
 }
 
-int virt_domain_define(struct virt *v, const char *xml, struct herd_err *err)
+/* xml with <uuid> of the existing domain `name` after its <name>, so a
+ * redefinition replaces it instead of clashing (caller frees); NULL when
+ * there is no such domain. */
+static char *with_uuid(struct virt *v, const char *name, const char *xml)
 {
-	virDomainPtr d = virDomainDefineXML(v->conn, xml);
+	char uuid[VIR_UUID_STRING_BUFLEN];
+	virDomainPtr d = virDomainLookupByName(v->conn, name);
+	const char *at = strstr(xml, "</name>");
+	char *out = NULL;
 
 	if (d == NULL)
-		return virt_fail(err, "define domain");
+		return NULL;
+	if (at != NULL && virDomainGetUUIDString(d, uuid) == 0) {
+		at += strlen("</name>");
+		out = xasprintf("%.*s<uuid>%s</uuid>%s", (int)(at - xml), xml, uuid, at);
+	}
+	virDomainFree(d);
+	return out;
+}
+
+int virt_domain_define(struct virt *v, const char *name, const char *xml,
+		       struct herd_err *err)
+{
+	char *x = with_uuid(v, name, xml);
+	virDomainPtr d = virDomainDefineXML(v->conn, x ? x : xml);
+
+	free(x);
+	if (d == NULL)
+		return virt_fail(err, "define domain %s", name);
 	virDomainFree(d);
 	return 0;
 }

@@ -41,6 +41,11 @@ int virt_last_code(void);
  * caller frees), or NULL. */
 char *virt_xml_attr(const char *xml, const char *name);
 
+/* The persistent XML of a network (caller frees), or NULL with libvirt's
+ * error set.  Falls back to the live XML where the driver refuses the
+ * flag (the test driver). */
+char *virt_net_xml(virNetworkPtr nw);
+
 /* Append s to b with XML's five entities escaped. */
 struct buf;
 void virt_xml_esc(struct buf *b, const char *s);

@@ -21,6 +21,13 @@ void virt_mac_str(const uint8_t m[6], char out[18])
 		 m[5]);
 }
 
+char *virt_net_xml(virNetworkPtr nw)
+{
+	char *x = virNetworkGetXMLDesc(nw, VIR_NETWORK_XML_INACTIVE);
+
+	return x ? x : virNetworkGetXMLDesc(nw, 0);
+}
+
 /* <host mac='..' name='..' ip='..'/> in libvirt's own attribute order, so
  * a dumped network can be searched for it. */
 static void host_xml(struct buf *x, const struct virt_dhcp_host *h)
@@ -69,7 +76,7 @@ static int add_missing_hosts(virNetworkPtr nw, const struct virt_dhcp_host *host
 			     size_t n, struct herd_err *err)
 {
 	unsigned flags = VIR_NETWORK_UPDATE_AFFECT_CONFIG;
-	char *have = virNetworkGetXMLDesc(nw, VIR_NETWORK_XML_INACTIVE), mac[18];
+	char *have = virt_net_xml(nw), mac[18];
 	struct buf x;
 	size_t i;
 	int rc = 0;
