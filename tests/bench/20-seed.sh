@@ -23,6 +23,8 @@ T=$(mktemp -d /tmp/herd-bench-seed.XXXXXX) || exit 1
 trap 'rm -rf "$T"' EXIT
 trap 'exit 130' INT TERM HUP
 mkdir "$T/in" "$T/lib" "$T/bin" "$T/ref"
+# A private copy: a rebuild of build/herd during the loop must not break it.
+cp "$HERD" "$T/herd" && HERD=$T/herd || exit 1
 
 PKGS="libvirt yaml-0.1 libcurl libssh libarchive libcrypto"
 # shellcheck disable=SC2046

@@ -13,6 +13,7 @@ HERD=$(cd "$(dirname "$HERD")" && pwd)/$(basename "$HERD")
 T=$(mktemp -d /tmp/herd-30-seed.XXXXXX) || exit 1
 trap 'rm -rf "$T"' EXIT
 trap 'exit 130' INT TERM HUP
+cp "$HERD" "$T/herd" && HERD=$T/herd || exit 1	# immune to a rebuild meanwhile
 cd "$T" || exit 1
 
 fails=0
