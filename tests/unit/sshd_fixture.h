@@ -14,10 +14,12 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -132,6 +134,22 @@ static void fx_sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
+/* In the sshd child, as root: hide the login user's ~/.bashrc (bash reads
+ * it for every ssh command; a developer's pyenv init costs more than the
+ * login) behind /dev/null in a private mount namespace.  Best effort. */
+static void fx_mask_bashrc(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+	char rc[256];
+
+	if (getuid() != 0 || pw == NULL || unshare(CLONE_NEWNS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return;
+	snprintf(rc, sizeof rc, "%s/.bashrc", pw->pw_dir);
+	if (access(rc, F_OK) == 0)
+		(void)mount("/dev/null", rc, NULL, MS_BIND, NULL);
+}
+
 /* Start sshd on port after delay_ms (in the child, so the caller is not
  * blocked).  Returns the pid (also remembered for teardown) or -1. */
 static pid_t fx_start_sshd(struct sshd_fx *fx, int port, int delay_ms)
@@ -149,6 +167,7 @@ static pid_t fx_start_sshd(struct sshd_fx *fx, int port, int delay_ms)
 		(void)f;
 		if (delay_ms > 0)
 			fx_sleep_ms(delay_ms);
+		fx_mask_bashrc();
 		execl(FX_SSHD, FX_SSHD, "-D", "-e", "-f", conf, (char *)NULL);
 		_exit(127);
 	}
