@@ -8,21 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
 
-#include "common/buf.h"
 #include "common/mem.h"
+#include "orchestrator/linesplit.h"
 #include "orchestrator/sshc_net.h"
 #include "orchestrator/term.h"
 
 #define DEFAULT_TIMEOUT_MS 10000
 #define LINE_MAX_BYTES (64 * 1024)
-#define WAIT_BACKOFF_MIN_MS 250
-#define WAIT_BACKOFF_MAX_MS 2000
 /* Poll slice of the session loop: bounds how late a resize is noticed
  * when SIGWINCH lands between the flag check and poll(). */
 #define PUMP_POLL_MS 200
@@ -359,13 +356,6 @@ void sshc_free(struct sshc *s)
 
 /* ---- waiting for a server that is coming up ---------------------------- */
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 static bool retryable(enum sshc_fail why)
 {
 	return why == SSHC_FAIL_REFUSED || why == SSHC_FAIL_UNREACHABLE ||
@@ -378,7 +368,7 @@ struct sshc *sshc_wait(const struct sshc_target *t, int timeout_ms,
 {
 	long long start = sshc_net_now_ms(), deadline = start + timeout_ms;
 	enum sshc_fail dummy;
-	int delay = WAIT_BACKOFF_MIN_MS;
+	int delay = SSHC_NET_BACKOFF_MIN_MS;
 	struct sshc *s;
 	long long left;
 
@@ -392,39 +382,12 @@ struct sshc *sshc_wait(const struct sshc_target *t, int timeout_ms,
 		left = deadline - sshc_net_now_ms();
 		if (left <= 0)
 			break;
-		sleep_ms(delay < left ? delay : (int)left);
-		delay = delay * 2 > WAIT_BACKOFF_MAX_MS ? WAIT_BACKOFF_MAX_MS : delay * 2;
+		sshc_net_sleep_ms(delay < left ? delay : (int)left);
+		delay = sshc_net_backoff(delay);
 	}
 	herd_errctx(err, "not ready over ssh after %.1f s",
 		    (double)(sshc_net_now_ms() - start) / 1000.0);
 	return NULL;
-}
-
-int sshc_probe_banner(const char *host, int port, int timeout_ms,
-		      char *banner, size_t n, struct herd_err *err)
-{
-	long long deadline = sshc_net_now_ms() + timeout_ms;
-	int delay = WAIT_BACKOFF_MIN_MS, fd = -1, rc;
-	long long left;
-
-	port = port > 0 ? port : 22;
-	for (;;) {
-		left = deadline - sshc_net_now_ms();
-		fd = sshc_net_connect(host, port, left > 0 ? (int)left : 1, err);
-		if (fd >= 0)
-			break;
-		left = deadline - sshc_net_now_ms();
-		if (left <= 0)
-			return herd_errctx(err, "ssh banner");
-		sleep_ms(delay < left ? delay : (int)left);
-		delay = delay * 2 > WAIT_BACKOFF_MAX_MS ? WAIT_BACKOFF_MAX_MS : delay * 2;
-	}
-	left = deadline - sshc_net_now_ms();
-	rc = sshc_net_read_banner(fd, left > 0 ? (int)left : 1, banner, n, err);
-	close(fd);
-	if (rc < 0)
-		return herd_errctx(err, "%s port %d", host, port);
-	return 0;
 }
 
 /* ---- running commands -------------------------------------------------- */
@@ -560,78 +523,22 @@ static void chan_close(ssh_channel ch)
 	ssh_channel_free(ch);
 }
 
-/* Line splitting for sshc_exec: one partial line per stream. */
-struct lines {
-	struct buf part[2];
-	bool cut[2];		/* the partial line was just passed on full */
-	sshc_line_fn fn;
-	void *ud;
-};
-
-/* Append p[0..n) to the partial line of a stream, passing on full pieces
- * so one endless line cannot use unbounded memory. */
-static void lines_add(struct lines *l, int is_stderr, const char *p, size_t n)
+static int lines_sink(void *ud, int is_stderr, const char *p, size_t n)
 {
-	struct buf *b = &l->part[is_stderr];
-	size_t room;
-
-	while (n > 0) {
-		room = LINE_MAX_BYTES - b->len;
-		room = room < n ? room : n;
-		buf_add(b, p, room);
-		p += room;
-		n -= room;
-		if (b->len == LINE_MAX_BYTES) {
-			l->fn(l->ud, is_stderr, b->data, b->len);
-			buf_reset(b);
-			l->cut[is_stderr] = true;
-		} else if (room > 0) {
-			l->cut[is_stderr] = false;
-		}
-	}
-}
-
-static int lines_feed(void *ud, int is_stderr, const char *p, size_t n)
-{
-	struct lines *l = ud;
-	struct buf *b = &l->part[is_stderr];
-	const char *nl;
-
-	while ((nl = memchr(p, '\n', n)) != NULL) {
-		lines_add(l, is_stderr, p, (size_t)(nl - p));
-		/* A newline right after a full piece ends that piece, not an
-		 * empty line. */
-		if (b->len > 0 || !l->cut[is_stderr])
-			l->fn(l->ud, is_stderr, buf_str(b), b->len);
-		buf_reset(b);
-		l->cut[is_stderr] = false;
-		n -= (size_t)(nl - p) + 1;
-		p = nl + 1;
-	}
-	lines_add(l, is_stderr, p, n);
+	linesplit_feed(ud, is_stderr, p, n);
 	return 0;
-}
-
-static void lines_flush(struct lines *l)
-{
-	for (int i = 0; i <= 1; i++) {
-		if (l->part[i].len > 0)
-			l->fn(l->ud, i, l->part[i].data, l->part[i].len);
-		buf_release(&l->part[i]);
-	}
 }
 
 int sshc_exec(struct sshc *s, const char *cmd, sshc_line_fn fn, void *ud,
 	      struct sshc_exit *ex, struct herd_err *err)
 {
 	struct ssh_channel_callbacks_struct cb;
-	struct lines l = { .fn = fn, .ud = ud };
+	struct linesplit ls;
 	struct chan_state cs;
 	ssh_channel ch = NULL;
 	int rc = -1;
 
-	buf_init(&l.part[0]);
-	buf_init(&l.part[1]);
+	linesplit_init(&ls, LINE_MAX_BYTES, fn, ud);
 	ex->status = -1;
 	ex->signal[0] = '\0';
 	ch = chan_open(s, &cb, &cs, err);
@@ -644,12 +551,12 @@ int sshc_exec(struct sshc *s, const char *cmd, sshc_line_fn fn, void *ud,
 	}
 	/* Like `ssh -n`: a command that reads stdin sees EOF, not a hang. */
 	ssh_channel_send_eof(ch);
-	if (pump_run(s, ch, -1, false, lines_feed, &l, err) < 0)
+	if (pump_run(s, ch, -1, false, lines_sink, &ls, err) < 0)
 		goto out;
 	finish_exit(ch, &cs, ex);
 	rc = 0;
 out:
-	lines_flush(&l);
+	linesplit_finish(&ls);
 	chan_close(ch);
 	return rc;
 }

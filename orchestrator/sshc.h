@@ -70,16 +70,11 @@ struct sshc *sshc_connect(const struct sshc_target *t, int timeout_ms,
  * handshake cut short) or does not accept the key yet (cloud-init still
  * installing it), with a backoff of 0.25 s doubling to 2 s.  A host key
  * mismatch or an unknown host key fails at once.  On timeout, err carries
- * the last attempt's cause and *why its kind. */
+ * the last attempt's cause and *why its kind.  One connection per attempt
+ * (banner, key exchange and login together); for a bare banner check see
+ * sshc_net_probe_banner(). */
 struct sshc *sshc_wait(const struct sshc_target *t, int timeout_ms,
 		       enum sshc_fail *why, struct herd_err *err);
-
-/* Banner probe: retry connecting to host:port (0 means 22) until
- * timeout_ms has passed, then read the server's identification line into
- * banner (size n).  No login; one connection per successful probe.
- * Returns 0, or -1 with err (HERD_E_NET). */
-int sshc_probe_banner(const char *host, int port, int timeout_ms,
-		      char *banner, size_t n, struct herd_err *err);
 
 /* Run cmd (a shell command line, interpreted by the remote shell) without
  * a PTY and with an empty stdin.  Each stdout/stderr line goes to fn(ud,

@@ -166,3 +166,43 @@ int sshc_net_read_banner(int fd, int timeout_ms, char *out, size_t n,
 	return herd_errf(err, HERD_E_NET, "no ssh banner in the first %d lines",
 			 BANNER_PRELUDE_LINES);
 }
+
+void sshc_net_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+int sshc_net_backoff(int delay_ms)
+{
+	return delay_ms * 2 > SSHC_NET_BACKOFF_MAX_MS ? SSHC_NET_BACKOFF_MAX_MS
+						      : delay_ms * 2;
+}
+
+int sshc_net_probe_banner(const char *host, int port, int timeout_ms,
+		      char *banner, size_t n, struct herd_err *err)
+{
+	long long deadline = sshc_net_now_ms() + timeout_ms;
+	int delay = SSHC_NET_BACKOFF_MIN_MS, fd = -1, rc;
+	long long left;
+
+	port = port > 0 ? port : 22;
+	for (;;) {
+		left = deadline - sshc_net_now_ms();
+		fd = sshc_net_connect(host, port, left > 0 ? (int)left : 1, err);
+		if (fd >= 0)
+			break;
+		left = deadline - sshc_net_now_ms();
+		if (left <= 0)
+			return herd_errctx(err, "ssh banner");
+		sshc_net_sleep_ms(delay < left ? delay : (int)left);
+		delay = sshc_net_backoff(delay);
+	}
+	left = deadline - sshc_net_now_ms();
+	rc = sshc_net_read_banner(fd, left > 0 ? (int)left : 1, banner, n, err);
+	close(fd);
+	if (rc < 0)
+		return herd_errctx(err, "%s port %d", host, port);
+	return 0;
+}

@@ -31,4 +31,20 @@ int sshc_net_connect(const char *host, int port, int timeout_ms,
 int sshc_net_read_banner(int fd, int timeout_ms, char *out, size_t n,
 			 struct herd_err *err);
 
+/* Retry pacing shared by the probe and sshc_wait(): start at the minimum,
+ * double up to the maximum. */
+#define SSHC_NET_BACKOFF_MIN_MS 250
+#define SSHC_NET_BACKOFF_MAX_MS 2000
+int sshc_net_backoff(int delay_ms);
+void sshc_net_sleep_ms(int ms);
+
+/* Banner probe: retry connecting to host:port (0 means 22) with the
+ * backoff above until timeout_ms has passed, then read the server's
+ * identification line into banner (size n).  No login, one connection per
+ * successful probe (sshd may count connections that never log in against
+ * the source, so pollers should prefer sshc_wait()).  Returns 0, or -1
+ * with err (HERD_E_NET; sys_errno ECONNREFUSED while nothing listens). */
+int sshc_net_probe_banner(const char *host, int port, int timeout_ms,
+			  char *banner, size_t n, struct herd_err *err);
+
 #endif

@@ -254,10 +254,10 @@ static void test_probe_banner(void **state)
 
 	(void)state;
 	FX_SKIP_IF_NEEDED(&fx);
-	assert_int_equal(sshc_probe_banner("127.0.0.1", fx.port, 3000, banner,
+	assert_int_equal(sshc_net_probe_banner("127.0.0.1", fx.port, 3000, banner,
 					   sizeof banner, &err), 0);
 	assert_memory_equal(banner, "SSH-2.0-OpenSSH", 15);
-	assert_int_equal(sshc_probe_banner("127.0.0.1", fx_free_port(), 600, banner,
+	assert_int_equal(sshc_net_probe_banner("127.0.0.1", fx_free_port(), 600, banner,
 					   sizeof banner, &err), -1);
 	assert_int_equal(err.sys_errno, ECONNREFUSED);
 }
