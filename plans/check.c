@@ -450,10 +450,19 @@ int check_mapping(struct check_ctx *c, const struct check_field *fl,
 int check_sub(struct check_ctx *c, const struct check_field *fl,
 	      const struct ynode *val, void *dst)
 {
+	const char *what = c->what;
+	char sub[160];
+	int rc;
+
 	if (val->kind != YNODE_MAP)
 		return check_errf(c, val, "%s must be a mapping, not %s", fl->key,
 				  ynode_kind_name(val));
-	return check_map(c, val, fl->arg, (char *)dst + fl->off);
+	/* "vm 'x': install: kernel ...": say which mapping the key is in */
+	snprintf(sub, sizeof sub, "%s%s%s", what ? what : "", what ? ": " : "", fl->key);
+	c->what = sub;
+	rc = check_map(c, val, fl->arg, (char *)dst + fl->off);
+	c->what = what;
+	return rc;
 }
 
 /* Does ch fall in a class like "a-z0-9-"? */

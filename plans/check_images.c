@@ -20,12 +20,12 @@ static const struct check_table boot_table = CHECK_TABLE(boot_fields);
 
 static const struct check_field image_fields[] = {
 	{ .key = "boot", .fn = check_sub, .flags = ANY, .arg = &boot_table },
-	{ .key = "checksum_of", .fn = check_word, .flags = ANY,
-	  .off = offsetof(struct fleet_image, sum_of), .arg = sum_words },
 	{ .key = "path", .fn = check_path, .flags = ANY,
 	  .off = offsetof(struct fleet_image, path) },
 	{ .key = "sha256", .fn = check_hex, .flags = ANY, .min = 64,
 	  .off = offsetof(struct fleet_image, sha256) },
+	{ .key = "sha256_of", .fn = check_word, .flags = ANY,
+	  .off = offsetof(struct fleet_image, sum_of), .arg = sum_words },
 	{ .key = "sha512", .fn = check_hex, .flags = ANY, .min = 128,
 	  .off = offsetof(struct fleet_image, sha512) },
 	{ .key = "url", .fn = check_url, .flags = ANY,

@@ -118,8 +118,10 @@ static void check_one(struct check_ctx *c, const struct ynode *key,
 	}
 	if (ynode_is_null(map))
 		map = NULL;
-	check_map(c, map, &net_table, n);
-	cross_check(c, key, map, i);
+	/* Rules between keys only when each key is valid: a misspelt mode
+	 * must not also be blamed for a missing cidr. */
+	if (check_map(c, map, &net_table, n) == 0)
+		cross_check(c, key, map, i);
 }
 
 int check_networks(struct check_ctx *c, const struct ynode *networks)

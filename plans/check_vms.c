@@ -261,18 +261,22 @@ int check_vms(struct check_ctx *c, const struct ynode *defaults,
 	return c->errors == before ? 0 : -1;
 }
 
-static void list_names(char *out, size_t outlen, const struct fleet *f, bool images)
+/* "set image: to one of: a, b" or, when there is none, how to add one. */
+static void how_to_set(char *out, size_t outlen, const struct fleet *f, bool images)
 {
-	size_t n, i, used = 0;
+	size_t n, i, used;
 	const char **names = names_of(f, images, &n);
 
-	out[0] = '\0';
-	for (i = 0; i < n && used < outlen; i++)
-		used += (size_t)snprintf(out + used, outlen - used, "%s%s",
-					 i ? ", " : "", names[i]);
 	if (n == 0)
-		snprintf(out, outlen, "none is defined; add one under %s:",
-			 images ? "images" : "networks");
+		snprintf(out, outlen, "add one under %s: and set %s", images ?
+			 "images" : "networks", images ? "image: NAME" : "networks: [NAME]");
+	else {
+		used = (size_t)snprintf(out, outlen, "set %s to one of: ", images ?
+					"image:" : "networks: [NAME]");
+		for (i = 0; i < n && used < outlen; i++)
+			used += (size_t)snprintf(out + used, outlen - used, "%s%s",
+						 i ? ", " : "", names[i]);
+	}
 	free(names);
 }
 
@@ -294,13 +298,12 @@ static void cross_check(struct check_ctx *c, const struct ynode *merged,
 	char names[300];
 
 	if (s->image == NULL && s->bootstrap == FLEET_BOOT_NOCLOUD) {
-		list_names(names, sizeof names, c->f, true);
-		check_errf(c, entry, "has no image (set image: to one of: %s)", names);
+		how_to_set(names, sizeof names, c->f, true);
+		check_errf(c, entry, "has no image (%s)", names);
 	}
 	if (s->n_networks == 0) {
-		list_names(names, sizeof names, c->f, false);
-		check_errf(c, entry, "has no networks (set networks: [NAME]; "
-			   "defined: %s)", names);
+		how_to_set(names, sizeof names, c->f, false);
+		check_errf(c, entry, "has no networks (%s)", names);
 	}
 	if (s->bootstrap != FLEET_BOOT_KICKSTART) {
 		not_kickstart(c, merged, "kickstart", s->bootstrap);

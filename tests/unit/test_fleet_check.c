@@ -40,7 +40,7 @@ static void test_every_field_stored(void **state)
 		"fleet: lab-2\nversion: 1\nlibvirt: qemu+ssh://host/system\naccel: qemu\n"
 		"images:\n"
 		"  deb:\n    url: https://example.org/d.qcow2\n    sha256: " SHA256 "\n"
-		"    checksum_of: image\n"
+		"    sha256_of: image\n"
 		"  tiny:\n    path: tiny.qcow2\n"
 		"    boot: {kernel: ./vmlinuz, initrd: initrd.img, cmdline: \"root=/dev/vda\"}\n"
 		"networks:\n  labnet: {mode: isolated, cidr: 10.42.8.0/22, dhcp: yes}\n"
@@ -155,13 +155,13 @@ static void test_image_errors(void **state)
 	ft_expect_error("fleet: lab\nimages:\n  deb: {path: ./missing.qcow2}\n",
 			"t.yaml:3:15: image 'deb': path ./missing.qcow2: no such file (looked for ");
 	ft_expect_error("fleet: lab\nimages:\n  deb: {path: tiny.qcow2, boot: {initrd: initrd.img}}\n",
-			"t.yaml:3:33: image 'deb': kernel is missing (add kernel: PATH)");
+			"t.yaml:3:33: image 'deb': boot: kernel is missing (add kernel: PATH)");
 	ft_expect_error("fleet: lab\nimages:\n  deb: {path: tiny.qcow2, boot: {kernel: nope}}\n",
-			"t.yaml:3:42: image 'deb': kernel nope: no such file");
+			"t.yaml:3:42: image 'deb': boot: kernel nope: no such file");
 	ft_expect_error("fleet: lab\nimages:\n  Deb: {path: tiny.qcow2}\n",
 			"t.yaml:3:3: image 'Deb': the name is not valid");
 	ft_expect_error("fleet: lab\nimages:\n  deb: {path: tiny.qcow2, format: raw}\n",
-			"unknown key 'format' (expected one of: boot, checksum_of, path, sha256, sha512, url)");
+			"unknown key 'format' (expected one of: boot, path, sha256, sha256_of, sha512, url)");
 }
 
 static void test_network_errors(void **state)
@@ -232,10 +232,10 @@ static void test_reference_errors(void **state)
 	ft_expect_error(FT_HEAD "vms:\n  a: {networks: labnet}\n", "vm 'a': networks must be "
 			"a list (write [labnet])");
 	ft_expect_error("fleet: lab\nvms:\n  a: {}\n", "t.yaml:3:3: vm 'a': has no image "
-			"(set image: to one of: none is defined; add one under images:)");
+			"(add one under images: and set image: NAME)");
 	ft_expect_error("fleet: lab\nimages: {t: {path: tiny.qcow2}}\nvms:\n  a: {image: t}\n",
-			"t.yaml:4:3: vm 'a': has no networks (set networks: [NAME]; defined: "
-			"none is defined; add one under networks:)");
+			"t.yaml:4:3: vm 'a': has no networks (add one under "
+			"networks: and set networks: [NAME])");
 }
 
 static void test_name_errors(void **state)

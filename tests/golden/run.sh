@@ -1,0 +1,67 @@
+#!/bin/sh
+# Golden tests, in the style of OpenBSD's vmd regress: each bad-*.yaml beside
+# this script must make `herd validate` exit 2 with its first stderr line
+# equal to the .err file beside it (the golden folder's absolute path is
+# written GOLDEN there, so the files do not depend on where the checkout
+# lives).  A fleet file larger than 16MiB is made here (too big to keep).
+# Then every examples/*.yaml must pass with exit 0.
+# Runs build/herd-san (ASan + UBSan), or $HERD.
+cd "$(dirname "$0")/../.." || exit 1
+root=$(pwd)
+herd=${HERD:-$root/build/herd-san}
+if [ ! -x "$herd" ]; then
+	echo "golden: $herd is not built (make build/herd-san)" >&2
+	exit 1
+fi
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT INT TERM
+pass=0 fail=0
+
+# check NAME FILE WANT: validate FILE (relative to the cwd) must exit 2 and
+# print WANT first on stderr.
+check() {
+	"$herd" -f "$2" validate >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	got=$(head -n 1 "$tmp/err" | sed "s|$golden|GOLDEN|g")
+	if [ "$rc" -eq 2 ] && [ "$got" = "$3" ]; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL $1 (exit $rc)"
+		echo "  want: $3"
+		echo "  got:  $got"
+	fi
+}
+
+cd tests/golden || exit 1
+golden=$(pwd)
+for y in bad-*.yaml; do
+	e=${y%.yaml}.err
+	if [ ! -f "$e" ]; then
+		fail=$((fail + 1))
+		echo "FAIL $y: no $e beside it"
+		continue
+	fi
+	check "$y" "$y" "$(cat "$e")"
+done
+
+# Too large to keep in the tree: a sparse file just over the limit.
+(cd "$tmp" && truncate -s 16777217 bad-large.yaml)
+(cd "$tmp" && golden=$tmp && check bad-large.yaml bad-large.yaml \
+	"bad-large.yaml: is larger than 16MiB, the most a fleet file may be (split it or use groups)"
+	echo "$pass $fail" > "$tmp/counts")
+read -r pass fail < "$tmp/counts"
+
+cd "$root" || exit 1
+for x in examples/*.yaml; do
+	if "$herd" -f "$x" validate >"$tmp/out" 2>"$tmp/err" && grep -q '^ok: ' "$tmp/out"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL $x does not validate:"
+		sed 's/^/  /' "$tmp/err"
+	fi
+done
+
+echo "golden: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
