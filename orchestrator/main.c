@@ -1,5 +1,6 @@
 /* orchestrator/main.c — global options, the verb table, exit codes. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,9 @@ int main(int argc, char **argv)
 	const struct verb *v;
 	int c;
 
+	/* A peer that goes away (ssh, a closed pipe to `head`) must give an
+	 * error, not kill herd. */
+	signal(SIGPIPE, SIG_IGN);
 	/* "+" stops at the verb, so verb options are the verb's own. */
 	while ((c = getopt_long(argc, argv, "+f:c:qvhV", longopts, NULL)) != -1) {
 		switch (c) {
