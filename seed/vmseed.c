@@ -20,9 +20,10 @@ struct vmseed *vmseed_new(const struct fleet *f, const char *state_dir,
 {
 	struct keys_pair fk = { NULL, NULL, NULL };
 	struct vmseed *s = NULL;
-	char *comment = xasprintf("herd@%s", f->name);
 
-	if (keys_ensure_fleet_key(state_dir, comment, &fk, err) != 0)
+	/* the comment is the fleet's name, as orchestrator/access.c makes it:
+	 * whichever runs first creates the key */
+	if (keys_ensure_fleet_key(state_dir, f->name, &fk, err) != 0)
 		goto out;
 	s = xcalloc(1, sizeof *s);
 	s->fleet = f;
@@ -31,7 +32,6 @@ struct vmseed *vmseed_new(const struct fleet *f, const char *state_dir,
 	context_fleet_init(&s->cf, s->arena, f, fk.public_key);
 out:
 	keys_pair_release(&fk);
-	free(comment);
 	return s;
 }
 
