@@ -12,6 +12,8 @@
 #include "seed/bundle.h"
 #include "seed/fsio.h"
 #include "seed/iso.h"
+#include "seed/vmseed.h"
+#include "orchestrator/access.h"
 
 const char cmd_seed_help[] =
 	"usage: herd seed NAME -o FILE\n"
@@ -61,18 +63,38 @@ static int seed_from_paths(const char *const paths[BUNDLE_MAX_FILES],
 	return 0;
 }
 
-/* The fleet form: the files of VM `name` as the fleet file describes them.
- * TODO(lead): load the fleet model, expand it, find `name`, get its host key
- * with keys_ensure_host_key(<fleet state dir>, name, ...), then fill b with
- * nocloud_build() (label cidata) or the kickstart builder (label OEMDRV). */
+/* The fleet form: the files of VM `name` as the fleet file describes them,
+ * with the keys of the fleet's state folder (so seed, render and apply
+ * agree).  Returns an exit code; an invalid fleet file or an unknown VM
+ * is printed here (EXIT_USAGE), other failures are left in err. */
 static int seed_from_fleet(const struct herd_opts *opts, const char *name,
 			   struct bundle *b, struct herd_err *err)
 {
-	(void)opts;
-	(void)b;
-	return herd_errf(err, HERD_E_CONFIG,
-			 "vm '%s': seeding from the fleet file needs the fleet model, "
-			 "not implemented yet (use --user-data/--meta-data)", name);
+	const struct fleet_vm *vm;
+	struct vmseed *vs = NULL;
+	struct access a;
+	int rc = access_open(&a, opts, 0);
+
+	if (rc != EXIT_OK)
+		return rc;
+	vm = fleet_find_vm(a.fleet, name);
+	if (vm == NULL) {
+		log_error("no VM '%s' in fleet %s (see herd render --list)", name,
+			  a.fleet->name);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	vs = vmseed_new(a.fleet, a.state_dir, err);
+	if (vs == NULL || vmseed_build(vs, vm, b, err) != 0)
+		rc = EXIT_FAIL;
+	else if (b->label == NULL) {
+		herd_errf(err, HERD_E_USAGE, "vm '%s' has bootstrap: none, so no seed", name);
+		rc = EXIT_FAIL;
+	}
+out:
+	vmseed_free(vs);
+	access_close(&a);
+	return rc;
 }
 
 static int seed_output(const char *out, const struct bundle *b,
@@ -138,12 +160,17 @@ int cmd_seed(const struct herd_opts *opts, int argc, char **argv)
 		return usage_error("give either a VM NAME or --user-data/--meta-data, not both");
 	if (optind + 1 < argc)
 		return usage_error("one VM NAME at a time");
-	if (optind < argc)
+	if (optind < argc) {
 		rc = seed_from_fleet(opts, argv[optind], &set, &err);
-	else if (paths[IN_USER] == NULL || paths[IN_META] == NULL)
+		if (rc == EXIT_USAGE || (rc != EXIT_OK && err.code == HERD_OK)) {
+			bundle_release(&set);
+			return rc;
+		}
+	} else if (paths[IN_USER] == NULL || paths[IN_META] == NULL) {
 		return usage_error("NAME, or both --user-data and --meta-data, are required");
-	else
+	} else {
 		rc = seed_from_paths(paths, &set, &err);
+	}
 	if (rc == 0)
 		rc = seed_output(out, &set, &err);
 	bundle_release(&set);
