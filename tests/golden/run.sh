@@ -4,7 +4,8 @@
 # equal to the .err file beside it (the golden folder's absolute path is
 # written GOLDEN there, so the files do not depend on where the checkout
 # lives).  A fleet file larger than 16MiB is made here (too big to keep).
-# Then every examples/*.yaml must pass with exit 0.
+# More than 20 errors print 20, then "... and N more".  Then every
+# examples/*.yaml must pass with exit 0 and nothing on stderr.
 # Runs build/herd-san (ASan + UBSan), or $HERD.
 cd "$(dirname "$0")/../.." || exit 1
 root=$(pwd)
@@ -52,9 +53,28 @@ done
 	echo "$pass $fail" > "$tmp/counts")
 read -r pass fail < "$tmp/counts"
 
+# More than 20 errors: the first 20 in file order, then "... and N more".
+{
+	printf 'fleet: lab\nvms:\n'
+	i=1
+	while [ "$i" -le 25 ]; do printf '  vm%d: {cpus: 0}\n' "$i"; i=$((i + 1)); done
+} > "$tmp/many.yaml"
+"$herd" -f "$tmp/many.yaml" validate >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" -eq 2 ] && [ "$(wc -l < "$tmp/err")" -eq 21 ] && [ ! -s "$tmp/out" ] &&
+   [ "$(tail -n 1 "$tmp/err")" = "... and 5 more" ] &&
+   [ "$(sed -n 20p "$tmp/err" | cut -d: -f2)" = 22 ]; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1))
+	echo "FAIL 25 errors: want 20 lines in file order, then '... and 5 more' (exit $rc):"
+	sed 's/^/  /' "$tmp/err"
+fi
+
 cd "$root" || exit 1
 for x in examples/*.yaml; do
-	if "$herd" -f "$x" validate >"$tmp/out" 2>"$tmp/err" && grep -q '^ok: ' "$tmp/out"; then
+	if "$herd" -f "$x" validate >"$tmp/out" 2>"$tmp/err" && grep -q '^ok: ' "$tmp/out" &&
+	   [ ! -s "$tmp/err" ]; then
 		pass=$((pass + 1))
 	else
 		fail=$((fail + 1))
