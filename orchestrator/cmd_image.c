@@ -77,6 +77,9 @@ static int parse_pull(int argc, char **argv, struct pull_args *a)
 	int c;
 
 	a->fo.retries = -1;
+	/* 0, not 1: glibc then forgets main's "+" (stop at the first
+	 * operand), so options may follow the URL. */
+	optind = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'C': a->fo.ca_bundle = optarg; break;

@@ -401,7 +401,7 @@ static int attempt_once(struct xfer *x)
 
 static void backoff(struct xfer *x, unsigned *delay_ms)
 {
-	char note[160];
+	char note[sizeof ((struct herd_err *)0)->msg + 48];
 	struct timespec ts = { *delay_ms / 1000, (long)(*delay_ms % 1000) * 1000000L };
 	struct herd_err why = HERD_ERR_INIT;
 
@@ -424,9 +424,10 @@ static int run(struct xfer *x, struct fetch_result *res, struct herd_err *err)
 
 		if (attempt_once(x) == 0)
 			break;
-		/* An attempt that moved the file forward is not counted:
-		 * a flaky link may need many, each one making progress. */
-		if (x->size > before)
+		/* With retries allowed, an attempt that moved the file
+		 * forward is not counted: a flaky link may need many, each
+		 * one making progress.  --retries 0 still means one try. */
+		if (x->size > before && retries > 0)
 			delay = x->o->retry_delay_ms ? x->o->retry_delay_ms : 1000;
 		else
 			used++;

@@ -300,7 +300,8 @@ int image_cache_list(const char *cache_dir, struct image_entry **out,
 			goto out;
 		len += (size_t)rc;
 	}
-	qsort(v, len, sizeof *v, cmp_entry);
+	if (len > 1)
+		qsort(v, len, sizeof *v, cmp_entry);
 	*out = v;
 	*n = len;
 	v = NULL;
