@@ -169,7 +169,10 @@ static int pull(const struct herd_opts *opts, int argc, char **argv)
 	if (a.src.url != NULL && a.src.sum == NULL)
 		return usage_err("image pull %s: a URL needs --sha256 SUM or --sha512 SUM", arg);
 	if (!opts->quiet) {
-		ui.bar = progress_new(stderr, arg, isatty(STDERR_FILENO));
+		char *label = image_origin_name(arg, 0);
+
+		ui.bar = progress_new(stderr, label, isatty(STDERR_FILENO));
+		free(label);
 		a.fo.progress = on_progress;
 		a.fo.progress_ctx = &ui;
 	}
