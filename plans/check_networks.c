@@ -54,9 +54,10 @@ static void overlaps(struct check_ctx *c, const struct ynode *map, size_t i)
 
 	for (j = 0; j < i; j++) {
 		const struct fleet_network *o = &c->f->networks[j];
-		uint32_t oend = o->addr + ((1u << (32 - o->prefix)) - 1);
+		uint32_t oend;
 		if (o->prefix == 0 || o->mode == FLEET_NET_BRIDGE)
-			continue;
+			continue;	/* a bridge, or a cidr with an error */
+		oend = o->addr + ((1u << (32 - o->prefix)) - 1);
 		if (n->addr <= oend && o->addr <= end) {
 			check_errf(c, ynode_get(map, "cidr"), "cidr %s overlaps "
 				   "network '%s' (give each network its own range)",
