@@ -165,27 +165,28 @@ out:
 
 /* ---- addresses ---- */
 
-/* The ip='' of the <host mac=''> entry for mac in the network's XML. */
+/* The ip='' of the <host mac=''> entry for mac in the network's XML.  Each
+ * entry is copied with its closing '>': virt_xml_attr() needs one to know
+ * where the tag ends. */
 static int addr_reserved(virNetworkPtr net, const char *mac, char *ip)
 {
-	char *xml = virNetworkGetXMLDesc(net, 0), *p, *end, *attr = NULL;
+	char *xml = virNetworkGetXMLDesc(net, 0), *p, *end, *tag, *attr;
 	int found = 0;
 
 	if (xml == NULL)
 		return -1;
-	for (p = strstr(xml, "<host "); p != NULL; p = strstr(p + 1, "<host ")) {
+	for (p = strstr(xml, "<host "); p != NULL && !found; p = strstr(p + 1, "<host ")) {
 		end = strchr(p, '>');
 		if (end == NULL)
 			break;
-		*end = '\0';
-		if (strcasestr(p, mac) != NULL &&
-		    (attr = virt_xml_attr(p, "ip")) != NULL) {
+		tag = xstrndup(p, (size_t)(end - p) + 1);
+		if (strcasestr(tag, mac) != NULL &&
+		    (attr = virt_xml_attr(tag, "ip")) != NULL) {
 			snprintf(ip, 64, "%s", attr);
 			found = 1;
 			free(attr);
-			break;
 		}
-		*end = '>';
+		free(tag);
 	}
 	free(xml);
 	return found;
