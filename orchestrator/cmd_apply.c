@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "orchestrator/apply.h"
+#include "orchestrator/fleetload.h"
 #include "orchestrator/session.h"
 #include "plans/plan_format.h"
 
@@ -223,7 +224,6 @@ int cmd_apply(const struct herd_opts *opts, int argc, char **argv)
 	struct herd_err err = HERD_ERR_INIT;
 	struct session s;
 	struct args a;
-	size_t i;
 	int rc;
 
 	if (parse_args(argc, argv, &a) < 0) {
@@ -232,11 +232,7 @@ int cmd_apply(const struct herd_opts *opts, int argc, char **argv)
 	}
 	rc = session_open(&s, opts, SESSION_LOCK | SESSION_SEEDS | SESSION_PLAN, &err);
 	if (rc == -2) {
-		for (i = 0; i < s.diags.n; i++) {
-			char line[1024];
-			fleet_diag_format(&s.diags.items[i], line, sizeof line);
-			fprintf(stderr, "%s\n", line);
-		}
+		fleetload_print(&s.diags);
 		rc = EXIT_USAGE;
 	} else if (rc < 0) {
 		log_err(&err);

@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "common/mem.h"
+#include "orchestrator/fleetload.h"
 #include "orchestrator/session.h"
 #include "orchestrator/virt_domain.h"
 #include "orchestrator/virt_net.h"
@@ -68,7 +69,6 @@ int cmd_destroy(const struct herd_opts *opts, int argc, char **argv)
 	struct herd_err err = HERD_ERR_INIT;
 	struct tally t = { 0, 0, 0, 0 };
 	struct session s;
-	size_t i;
 	int rc;
 
 	(void)argv;
@@ -80,11 +80,7 @@ int cmd_destroy(const struct herd_opts *opts, int argc, char **argv)
 	if (rc == 0 && virt_observe(s.virt, s.fleet->name, &s.obs, &err) < 0)
 		rc = -1;
 	if (rc == -2) {
-		for (i = 0; i < s.diags.n; i++) {
-			char line[1024];
-			fleet_diag_format(&s.diags.items[i], line, sizeof line);
-			fprintf(stderr, "%s\n", line);
-		}
+		fleetload_print(&s.diags);
 		rc = EXIT_USAGE;
 	} else if (rc < 0) {
 		log_err(&err);

@@ -9,6 +9,7 @@
 
 #include "common/buf.h"
 #include "common/log.h"
+#include "orchestrator/fleetload.h"
 #include "orchestrator/session.h"
 #include "plans/plan_format.h"
 
@@ -29,13 +30,7 @@ const char cmd_plan_help[] =
 /* Print the fleet file's errors (exit 2). */
 static int bad_file(const struct session *s)
 {
-	char line[1024];
-	size_t i;
-
-	for (i = 0; i < s->diags.n; i++) {
-		fleet_diag_format(&s->diags.items[i], line, sizeof line);
-		fprintf(stderr, "%s\n", line);
-	}
+	fleetload_print(&s->diags);
 	return EXIT_USAGE;
 }
 

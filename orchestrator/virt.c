@@ -26,16 +26,24 @@ static void install_quiet(void)
 		fputs("herd: libvirt failed to initialise\n", stderr);
 }
 
-int virt_fail(struct herd_err *err, const char *fmt, ...)
+static _Thread_local char saved_error[400];
+
+void virt_save_error(void)
 {
 	const char *cause = virGetLastErrorMessage();
+
+	snprintf(saved_error, sizeof saved_error, "%s", cause ? cause : "unknown error");
+}
+
+int virt_fail_saved(struct herd_err *err, const char *fmt, ...)
+{
 	char what[256];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
-	return herd_errf(err, HERD_E_VIRT, "%s: %s", what, cause ? cause : "unknown error");
+	return herd_errf(err, HERD_E_VIRT, "%s: %s", what, saved_error);
 }
 
 int virt_last_code(void)

@@ -71,7 +71,9 @@ static void disks_xml(struct buf *x, const struct virt_domain_spec *s)
 		buf_adds(x, "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>"
 			 "<source file=\"");
 		virt_xml_esc(x, s->seed);
-		buf_adds(x, "\"/><target dev='sda' bus='sata'/><readonly/></disk>");
+		/* virtio-scsi: present on pc and q35 machines, and in cloud kernels */
+		buf_adds(x, "\"/><target dev='sda' bus='scsi'/><readonly/></disk>"
+			 "<controller type='scsi' model='virtio-scsi'/>");
 	}
 }
 

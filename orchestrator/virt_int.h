@@ -29,9 +29,12 @@ struct virt {
 };
 
 /* Record "what: <libvirt's last error>" (HERD_E_VIRT) and return -1.
- * Call right after the failing libvirt call: the message is per thread and
- * the next call overwrites it. */
-int virt_fail(struct herd_err *err, const char *fmt, ...)
+ * Use right after the failing libvirt call: the message is per thread and
+ * every libvirt call resets it, also one in virt_fail's own arguments
+ * (virDomainGetName...), so the macro saves it before they are evaluated. */
+#define virt_fail(err, ...) (virt_save_error(), virt_fail_saved((err), __VA_ARGS__))
+void virt_save_error(void);
+int virt_fail_saved(struct herd_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* libvirt's last error code in this thread (VIR_ERR_*), 0 when none. */

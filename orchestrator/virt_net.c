@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/buf.h"
 #include "common/mem.h"
@@ -71,18 +72,50 @@ static char *net_xml(const char *fleet, const char *name, const struct fleet_net
 	return buf_take(&x, NULL);
 }
 
-/* Add the hosts the network lacks (replacing an entry for the same MAC). */
-static int add_missing_hosts(virNetworkPtr nw, const struct virt_dhcp_host *hosts,
-			     size_t n, struct herd_err *err)
+/* Delete every <host> entry of the network's XML `have` that shares the
+ * MAC, name or address of h: dnsmasq refuses duplicates, and a VM renamed
+ * or re-addressed leaves its old entry behind. */
+static void drop_conflicts(virNetworkPtr nw, const char *have,
+			   const struct virt_dhcp_host *h, unsigned flags)
+{
+	char mac[18], ip[16], *m, *n, *a, *one;
+	const char *p = have, *e;
+
+	virt_mac_str(h->mac, mac);
+	virt_ip_str(h->ip, ip);
+	while ((p = strstr(p, "<host ")) != NULL) {
+		e = strstr(p, "/>");
+		if (e == NULL)
+			break;
+		one = xstrndup(p, (size_t)(e - p) + 2);
+		m = virt_xml_attr(one, "mac");
+		n = virt_xml_attr(one, "name");
+		a = virt_xml_attr(one, "ip");
+		if ((m && strcasecmp(m, mac) == 0) || (n && strcmp(n, h->name) == 0) ||
+		    (a && strcmp(a, ip) == 0))
+			virNetworkUpdate(nw, VIR_NETWORK_UPDATE_COMMAND_DELETE,
+					 VIR_NETWORK_SECTION_IP_DHCP_HOST, -1, one, flags);
+		free(m);
+		free(n);
+		free(a);
+		free(one);
+		p = e;
+	}
+}
+
+/* Add the hosts the network lacks (dropping entries they clash with). */
+static int add_missing_hosts(virNetworkPtr nw, const char *name,
+			     const struct virt_dhcp_host *hosts, size_t n,
+			     struct herd_err *err)
 {
 	unsigned flags = VIR_NETWORK_UPDATE_AFFECT_CONFIG;
-	char *have = virt_net_xml(nw), mac[18];
+	char *have = virt_net_xml(nw);
 	struct buf x;
 	size_t i;
 	int rc = 0;
 
 	if (have == NULL)
-		return virt_fail(err, "network %s: read", virNetworkGetName(nw));
+		return virt_fail(err, "network %s: read", name);
 	if (virNetworkIsActive(nw) == 1)
 		flags |= VIR_NETWORK_UPDATE_AFFECT_LIVE;
 	buf_init(&x);
@@ -93,17 +126,10 @@ static int add_missing_hosts(virNetworkPtr nw, const struct virt_dhcp_host *host
 		host_xml(&x, &hosts[i]);
 		if (strstr(have, buf_str(&x)) != NULL)
 			continue;
-		virt_mac_str(hosts[i].mac, mac);
-		if (strstr(have, mac) != NULL) {
-			char *del = xasprintf("<host mac='%s'/>", mac);
-			virNetworkUpdate(nw, VIR_NETWORK_UPDATE_COMMAND_DELETE,
-					 VIR_NETWORK_SECTION_IP_DHCP_HOST, -1, del, flags);
-			free(del);
-		}
+		drop_conflicts(nw, have, &hosts[i], flags);
 		if (virNetworkUpdate(nw, VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
 				     VIR_NETWORK_SECTION_IP_DHCP_HOST, -1, buf_str(&x), flags) < 0)
-			rc = virt_fail(err, "network %s: add host %s", virNetworkGetName(nw),
-				       hosts[i].name);
+			rc = virt_fail(err, "network %s: add host %s", name, hosts[i].name);
 	}
 	buf_release(&x);
 	free(have);
@@ -125,7 +151,7 @@ int virt_net_ensure(struct virt *v, const char *fleet, const char *name,
 			virt_fail(err, "define network %s", name);
 			goto out;
 		}
-	} else if (add_missing_hosts(nw, hosts, n, err) < 0) {
+	} else if (add_missing_hosts(nw, name, hosts, n, err) < 0) {
 		goto out;
 	}
 	if (virNetworkIsActive(nw) != 1 && virNetworkCreate(nw) < 0) {

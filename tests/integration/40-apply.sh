@@ -1,0 +1,205 @@
+#!/bin/sh
+# herd plan / apply / destroy against a private libvirtd in a network
+# namespace (tests/lib/netns-libvirtd.sh), with tiny guests under TCG:
+#  - plan, apply, the guest boots from its linked clone and reads its seed,
+#    re-plan and re-apply have nothing to do;
+#  - update (memory), delete (count down), recreate (disk) with the fields
+#    named; a saved plan is refused once libvirt changed;
+#  - crash safety: the states an apply killed at each step leaves (a disk
+#    without its domain, a defined but stopped domain, an orphan volume, a
+#    base image cut off mid-upload), then real kill -9 at several moments:
+#    the next apply finishes with no duplicate and no orphan;
+#  - a second apply on a locked fleet fails at once;
+#  - destroy leaves another fleet's domain, volume and network and an
+#    untagged domain with a similar name alone; a second destroy is a no-op.
+# Exit 0 pass, 77 skip, 1 fail.
+here=$(cd "$(dirname "$0")/.." && pwd)
+HERD=${HERD:-$here/../build/herd}
+. "$here/lib/netns-libvirtd.sh"
+
+fail() {
+	echo "40-apply: FAIL: $*" >&2
+	[ -f "${out:-/nonexistent}" ] && tail -n 20 "$out" >&2
+	exit 1
+}
+wait_for() {
+	_w_end=$(( $(date +%s) + $1 )); shift
+	while ! "$@"; do
+		[ "$(date +%s)" -lt "$_w_end" ] || return 1
+		sleep 0.3
+	done
+}
+
+trap libvirt_ns_stop EXIT
+trap 'exit 130' INT TERM HUP
+[ -x "$HERD" ] || { echo "40-apply: no $HERD (make)" >&2; exit 77; }
+tiny=$(sh "$here/lib/tiny-guest.sh") || exit $?
+eval "$tiny"
+libvirt_ns_start || exit $?
+v() { libvirt_ns_virsh "$@"; }
+w=$HERD_TEST_DIR/work
+mkdir -p "$w/state" || fail "mkdir"
+export HERD_POOL_DIR="$w/pools"
+out=$w/out
+# A private copy: a rebuild during the run must not change the seeds.
+cp "$HERD" "$w/herd" || fail "copy herd"
+HERD=$w/herd
+
+# fleet NAME COUNT MEMORY DISK CIDR: write $w/NAME.yaml
+fleet() {
+	cat >"$w/$1.yaml" <<EOF
+fleet: $1
+accel: qemu
+images:
+  tiny:
+    path: $TINY_DISK
+    boot: {kernel: $TINY_KERNEL, initrd: $TINY_INITRD, cmdline: "$TINY_CMDLINE"}
+networks:
+  net: {mode: nat, cidr: $5}
+defaults: {image: tiny, cpus: 1, memory: $3, disk: $4, networks: [net]}
+groups:
+  web: {count: $2, name: "web-{{index}}"}
+EOF
+}
+h() { _f=$1; shift; "$HERD" -f "$w/$_f.yaml" -c "$HERD_TEST_URI" --state-dir "$w/state" "$@"; }
+expect() {	# expect FILE TEXT: the output holds the line
+	grep -qxF -- "$2" "$1" || fail "expected '$2' in: $(cat "$1")"
+}
+# Every tagged VM of fleet t40 exactly once, and nothing else in its pool.
+no_dup_no_orphan() {
+	n=$1
+	v list --all --name | grep -c '^t40-web-' >"$w/cnt"
+	[ "$(cat "$w/cnt")" -eq "$n" ] || fail "$(cat "$w/cnt") domains, want $n"
+	v pool-refresh herd-t40 >/dev/null
+	v vol-list herd-t40 | awk '{print $1}' | grep -v 'console\.log$' | sort >"$w/vols"
+	i=1; : >"$w/want"
+	while [ "$i" -le "$n" ]; do
+		printf 't40-web-%s-seed.iso\nt40-web-%s.qcow2\n' "$i" "$i" >>"$w/want"
+		i=$((i + 1))
+	done
+	sort -o "$w/want" "$w/want"
+	cmp -s "$w/vols" "$w/want" || fail "volumes: $(cat "$w/vols" | tr '\n' ' ')"
+	for d in $(v list --all --name | grep '^t40-web-'); do
+		[ "$(v domstate "$d")" = running ] || fail "$d is $(v domstate "$d")"
+	done
+}
+
+# --- plan, apply, boot, nothing to do
+fleet t40 3 128MiB 64MiB 10.77.0.0/24
+h t40 plan >"$out" || fail "plan"
+expect "$out" "Plan: 3 to create, 0 to update, 0 to recreate, 0 to delete, 0 unchanged."
+expect "$out" "+ create t40-web-1"
+h t40 apply -j 4 >"$out" 2>&1 || fail "apply"
+expect "$out" "Apply: 3 created, 0 updated, 0 recreated, 0 deleted, 0 failed."
+no_dup_no_orphan 3
+log=$HERD_POOL_DIR/herd-t40/t40-web-1.console.log
+wait_for 90 grep -q "^$TINY_READY" "$log" || fail "web-1 did not boot: $(cat "$log")"
+grep -q '^herd-tiny: disk vda sectors=131072 base=tiny-base' "$log" ||
+	fail "web-1 does not see a 64 MiB linked clone of the base"
+grep -q '^herd-tiny: seed instance-id=t40-web-1-.* local-hostname=web-1' "$log" ||
+	fail "web-1 did not read its seed"
+v net-dumpxml herd-t40-net | grep -q "<host mac='.*' name='web-2' ip='10.77.0" ||
+	fail "no DHCP host for web-2"
+h t40 plan >"$out" || fail "re-plan"
+expect "$out" "Plan: 0 to create, 0 to update, 0 to recreate, 0 to delete, 3 unchanged."
+h t40 apply >"$out" 2>&1 || fail "re-apply"
+expect "$out" "Nothing to do: 3 unchanged."
+h t40 plan --json >"$out" || fail "plan --json"
+jq -e '.summary.unchanged == 3 and (.observed | length) == 64' "$out" >/dev/null ||
+	fail "plan --json"
+
+# --- update, delete, recreate; saved plans
+fleet t40 2 160MiB 64MiB 10.77.0.0/24
+h t40 plan -o "$w/plan.json" >"$out" 2>/dev/null || fail "plan -o"
+expect "$out" "Plan: 0 to create, 2 to update, 0 to recreate, 1 to delete, 0 unchanged."
+grep -q '^~ update t40-web-1 (memory 128MiB -> 160MiB) \[restart needed' "$out" ||
+	fail "update line: $(cat "$out")"
+v destroy t40-web-3 >/dev/null || fail "virsh destroy"
+h t40 apply "$w/plan.json" >"$out" 2>&1 && fail "a stale saved plan was applied"
+grep -q 'stale: libvirt changed' "$out" || fail "stale plan message: $(cat "$out")"
+h t40 plan -o "$w/plan.json" >/dev/null 2>&1 || fail "plan -o"
+h t40 apply --restart "$w/plan.json" >"$out" 2>&1 || fail "apply plan.json"
+expect "$out" "Apply: 0 created, 2 updated, 0 recreated, 1 deleted, 0 failed."
+[ "$(v dominfo t40-web-1 | awk '/^Max memory/ {print $3}')" = 163840 ] ||
+	fail "web-1 memory not updated"
+no_dup_no_orphan 2
+fleet t40 2 160MiB 72MiB 10.77.0.0/24
+h t40 plan >"$out" || fail "plan"
+expect "$out" "-/+ recreate t40-web-1 (disk)"
+h t40 apply --verify >"$out" 2>&1 || fail "apply recreate"
+expect "$out" "Apply: 0 created, 0 updated, 2 recreated, 0 deleted, 0 failed."
+no_dup_no_orphan 2
+
+# --- the states a killed apply leaves behind, made by hand
+fleet t40 4 160MiB 72MiB 10.77.0.0/24
+v vol-create-as herd-t40 t40-web-3.qcow2 1M >/dev/null || fail "vol-create"	# disk, no domain
+v vol-create-as herd-t40 t40-web-9.qcow2 1M >/dev/null || fail "vol-create"	# nobody's
+v vol-create-as herd-t40 t40-web-9-seed.iso 1M >/dev/null || fail "vol-create"
+v destroy t40-web-2 >/dev/null						# defined, not running
+base=$(v vol-list herd-images | awk '/\.qcow2 / {print $1}')
+v vol-delete "${base%.qcow2}.ok" herd-images >/dev/null || fail "delete marker"
+h t40 plan >"$out" || fail "plan"
+expect "$out" "- delete volume t40-web-9.qcow2"
+expect "$out" "~ start t40-web-2"
+expect "$out" "+ create t40-web-3"
+h t40 apply >"$out" 2>&1 || fail "apply after a crash"
+no_dup_no_orphan 4
+v vol-list herd-images | grep -q "${base%.qcow2}.ok" || fail "base image not re-uploaded"
+
+# --- kill -9 at several moments (growing the fleet each time), then apply
+# again.  Counts stay under 10: web-{{index}} pads to the count's width.
+killed_apply() {	# COUNT DELAY
+	fleet t40 "$1" 160MiB 72MiB 10.77.0.0/24
+	(exec "$HERD" -f "$w/t40.yaml" -c "$HERD_TEST_URI" --state-dir "$w/state" \
+	    apply -j 2 >/dev/null 2>&1) &
+	pid=$!
+	sleep "$2"
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+finish_and_check() {	# COUNT
+	h t40 apply >"$out" 2>&1 || fail "apply after kill -9 (count $1)"
+	h t40 plan >"$out" || fail "plan"
+	expect "$out" "Plan: 0 to create, 0 to update, 0 to recreate, 0 to delete, $1 unchanged."
+	no_dup_no_orphan "$1"
+}
+killed_apply 5 0.1
+killed_apply 6 0.4
+killed_apply 7 1.2
+finish_and_check 7
+killed_apply 9 0.7
+killed_apply 3 0.5
+killed_apply 8 2.0
+finish_and_check 8
+
+# --- a second apply on the same fleet fails at once
+exec 9>>"$w/state/t40/apply.lock"
+flock -n 9 || fail "cannot take the lock for the test"
+s=$(date +%s)
+h t40 apply >"$out" 2>&1 && fail "apply ran while the fleet was locked"
+[ $(( $(date +%s) - s )) -le 3 ] || fail "apply waited for the lock"
+grep -q "fleet 't40' is busy" "$out" || fail "lock message: $(cat "$out")"
+flock -u 9
+exec 9>&-
+
+# --- destroy touches this fleet only
+fleet t41 1 128MiB 64MiB 10.78.0.0/24
+h t41 apply >"$out" 2>&1 || fail "apply t41"
+cat >"$w/untagged.xml" <<EOF
+<domain type='qemu'><name>t40-web-100</name><memory unit='MiB'>64</memory>
+<os><type arch='x86_64'>hvm</type></os></domain>
+EOF
+v define "$w/untagged.xml" >/dev/null || fail "define untagged"
+h t40 destroy >"$out" 2>&1 || fail "destroy"
+[ -z "$(v list --all --name | grep '^t40-web-[0-9]$')" ] || fail "t40 domains left"
+v pool-info herd-t40 >/dev/null 2>&1 && fail "pool herd-t40 left"
+v net-info herd-t40-net >/dev/null 2>&1 && fail "network herd-t40-net left"
+v dominfo t40-web-100 >/dev/null 2>&1 || fail "destroy removed an untagged domain"
+v dominfo t41-web-1 >/dev/null 2>&1 || fail "destroy removed another fleet's domain"
+v vol-info t41-web-1.qcow2 --pool herd-t41 >/dev/null 2>&1 || fail "t41 volume removed"
+v net-info herd-t41-net >/dev/null 2>&1 || fail "t41 network removed"
+v pool-info herd-images >/dev/null 2>&1 || fail "shared image pool removed"
+h t40 destroy >"$out" 2>&1 || fail "second destroy"
+expect "$out" "Nothing to destroy for fleet 't40'."
+h t41 destroy >/dev/null 2>&1 || fail "destroy t41"
+echo "40-apply: ok"
