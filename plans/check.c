@@ -139,6 +139,9 @@ int check_map(struct check_ctx *c, const struct ynode *map,
 	size_t i;
 	int rc = 0;
 
+	if (t->n > sizeof seen / sizeof seen[0])
+		abort();	/* a table this big is a programming error */
+
 	if (map != NULL && ynode_is_null(map))
 		map = NULL;
 	if (map != NULL && map->kind != YNODE_MAP)
@@ -214,8 +217,8 @@ int check_uint(struct check_ctx *c, const struct check_field *fl,
 
 	if (check_scalar(c, fl->key, val) < 0)
 		return -1;
-	for (p = val->str; *p >= '0' && *p <= '9' && v <= (1ULL << 40); p++)
-		v = v * 10 + (unsigned)(*p - '0');
+	for (p = val->str; *p >= '0' && *p <= '9'; p++)
+		v = v > (1ULL << 40) ? v : v * 10 + (unsigned)(*p - '0');	/* saturate */
 	if (p == val->str || *p != '\0')
 		return check_errf(c, val, "%s \"%s\" is not a whole number", fl->key,
 				  val->str);
