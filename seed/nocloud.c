@@ -6,8 +6,10 @@
 
 #include "common/hash.h"
 #include "common/mem.h"
+#include "plans/fleet_parse.h"
 #include "seed/yemit.h"
 #include "templates/render.h"
+#include "templates/tmpl_builtin.h"
 
 #define INSTANCE_HASH_LEN 12	/* hex digits: 48 bits, plenty to tell seeds apart */
 
@@ -19,12 +21,33 @@ struct walk {
 	struct herd_err *err;
 };
 
+/* The context node a scalar names when it is exactly "{{dotted.name}}"
+ * and that is a list or a map, else NULL. */
+static const struct ynode *whole_node(const struct ynode *s, const struct ynode *ctx)
+{
+	char name[128], *part, *save = NULL;
+	const struct ynode *n = ctx;
+
+	if (s->len < 5 || s->len - 4 >= sizeof name || memcmp(s->str, "{{", 2) != 0 ||
+	    memcmp(s->str + s->len - 2, "}}", 2) != 0)
+		return NULL;
+	memcpy(name, s->str + 2, s->len - 4);
+	name[s->len - 4] = '\0';
+	if (name[strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")])
+		return NULL;
+	for (part = strtok_r(name, ".", &save); part && n; part = strtok_r(NULL, ".", &save))
+		n = ynode_get(n, part);
+	return n != NULL && n->kind != YNODE_SCALAR ? n : NULL;
+}
+
 /* A copy of n with every string value rendered; keys are not templates.
  * Unchanged scalars are shared; a changed one becomes a string (quoted),
- * because what a variable holds must not turn into a number or a boolean. */
+ * because what a variable holds must not turn into a number or a boolean.
+ * A string that is exactly one {{name}} of a list or map becomes it. */
 static const struct ynode *render_tree(struct walk *w, const struct ynode *n,
 				       int depth)
 {
+	const struct ynode *whole;
 	struct ynode *c;
 	size_t i;
 
@@ -34,6 +57,8 @@ static const struct ynode *render_tree(struct walk *w, const struct ynode *n,
 		return NULL;
 	}
 	if (n->kind == YNODE_SCALAR) {
+		if ((whole = whole_node(n, w->ctx)) != NULL)
+			return whole;
 		buf_reset(&w->text);
 		if (render_scalar(n, w->ctx, w->dir, &w->text, w->err) != 0)
 			return NULL;
@@ -63,47 +88,60 @@ static const char *ctx_str(const struct ynode *ctx, const char *key)
 	return v != NULL && v->kind == YNODE_SCALAR ? v->str : "";
 }
 
-/* The login user: sudo without a password, key login only. */
-static struct ynode *login_user(struct yarena *a, const struct nocloud_in *in)
+/* The built-in base (templates/cloud-config.tmpl) parsed, without
+ * ssh_keys when there is no host key to put there. */
+static const struct ynode *base_tree(struct yarena *a, bool host_key,
+				     struct herd_err *err)
 {
-	struct ynode *u = ynode_new_map(a, NULL);
-	const struct ynode *keys = ynode_get(in->ctx, "ssh_authorized_keys");
+	static const char file[] = "<builtin>/cloud-config.tmpl";
+	const char *text = tmpl_builtin_get("cloud-config");
+	struct fleet_diags d;
+	const struct ynode *t;
+	struct ynode *m;
+	size_t i;
 
-	ynode_map_put_str(a, u, "name", ctx_str(in->ctx, "user"), true);
-	ynode_map_put_str(a, u, "sudo", "ALL=(ALL) NOPASSWD:ALL", true);
-	ynode_map_put_str(a, u, "shell", "/bin/bash", true);
-	ynode_map_put_str(a, u, "lock_passwd", "true", false);
-	ynode_map_put(a, u, ynode_new_scalar(a, "ssh_authorized_keys", false, NULL),
-		      keys ? (struct ynode *)keys : ynode_new_seq(a, NULL));
-	return u;
+	memset(&d, 0, sizeof d);
+	if (text == NULL || (t = fleet_parse(a, file, text, strlen(text), &d)) == NULL) {
+		char msg[480] = "missing";
+		if (d.n > 0)
+			fleet_diag_format(&d.items[0], msg, sizeof msg);
+		herd_errf(err, HERD_E_CONFIG, "built-in cloud-config: %s", msg);
+		return NULL;
+	}
+	if (host_key)
+		return t;
+	m = ynode_new_map(a, t);
+	for (i = 0; i < t->n; i++)
+		if (strcmp(ynode_key(t, i)->str, "ssh_keys") != 0)
+			ynode_map_put(a, m, (struct ynode *)ynode_key(t, i),
+				      (struct ynode *)ynode_val(t, i));
+	return m;
 }
 
-/* herd's own cloud-config keys; the file's cloud_config is merged over
- * them, so a fleet may still override any of them on purpose. */
-static struct ynode *herd_base(struct yarena *a, const struct nocloud_in *in)
+/* herd's own keys, rendered with the VM's context plus its host key. */
+static const struct ynode *herd_base(struct walk *w, const struct nocloud_in *in)
 {
-	struct ynode *m = ynode_new_map(a, NULL), *users = ynode_new_seq(a, NULL);
+	bool hk = in->host_key_private != NULL && in->host_key_public != NULL;
+	const struct ynode *t = base_tree(w->a, hk, w->err), *saved = w->ctx, *r;
+	struct ynode *extra = ynode_new_map(w->a, NULL);
 
-	ynode_map_put_str(a, m, "hostname", ctx_str(in->ctx, "hostname"), true);
-	ynode_map_put_str(a, m, "manage_etc_hosts", "true", false);
-	ynode_seq_push(a, users, login_user(a, in));
-	ynode_map_put(a, m, ynode_new_scalar(a, "users", false, NULL), users);
-	if (in->host_key_private != NULL && in->host_key_public != NULL) {
-		struct ynode *k = ynode_new_map(a, NULL);
-
-		ynode_map_put_str(a, k, "ed25519_private", in->host_key_private, true);
-		ynode_map_put_str(a, k, "ed25519_public", in->host_key_public, true);
-		ynode_map_put(a, m, ynode_new_scalar(a, "ssh_keys", false, NULL), k);
+	if (t == NULL)
+		return NULL;
+	if (hk) {
+		ynode_map_put_str(w->a, extra, "host_key_private", in->host_key_private, true);
+		ynode_map_put_str(w->a, extra, "host_key_public", in->host_key_public, true);
 	}
-	ynode_map_put_str(a, m, "ssh_pwauth", "false", false);
-	return m;
+	w->ctx = ynode_merge(w->a, in->ctx, extra);
+	r = render_tree(w, t, 0);
+	w->ctx = saved;
+	return r;
 }
 
 int nocloud_user_data(const struct nocloud_in *in, struct yarena *a,
 		      struct buf *out, struct herd_err *err)
 {
 	const struct fleet_spec *spec = in->vm->spec;
-	const struct ynode *cc = spec->cloud_config, *doc;
+	const struct ynode *cc = spec->cloud_config, *doc, *base;
 	struct walk w = { a, in->ctx, in->fleet->dir, { NULL, 0, 0 }, err };
 	int rc = -1;
 
@@ -116,7 +154,9 @@ int nocloud_user_data(const struct nocloud_in *in, struct yarena *a,
 	} else {
 		cc = NULL;
 	}
-	doc = ynode_merge(a, herd_base(a, in), cc);
+	if ((base = herd_base(&w, in)) == NULL)
+		goto out;
+	doc = ynode_merge(a, base, cc);
 	buf_adds(out, "#cloud-config\n");
 	rc = yemit_doc(doc, out, err);
 out:

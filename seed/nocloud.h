@@ -3,11 +3,18 @@
  *
  * user-data is the VM's cloud_config (defaults, group and VM, already
  * deep-merged by the fleet model) with every string value rendered as a
- * mustache template, merged over herd's own keys (hostname,
- * manage_etc_hosts, the login user with sudo and the authorized keys, the
- * VM's SSH host key under ssh_keys, ssh_pwauth: false) and written with
- * libyaml's emitter after a `#cloud-config` line; or, with `user_data:
- * FILE`, that file rendered as a template and left as it is.
+ * mustache template, merged over herd's own keys (templates/
+ * cloud-config.tmpl: hostname, manage_etc_hosts, the login user with sudo
+ * and the authorized keys, the VM's SSH host key under ssh_keys,
+ * ssh_pwauth: false) and written with libyaml's emitter after a
+ * `#cloud-config` line; or, with `user_data: FILE`, that file rendered as a
+ * template and left as it is.
+ *
+ * Templates in a YAML tree are rendered one string at a time, never as
+ * text: a string whose value changed is written as a string (a variable
+ * holding "true" stays "true"), and a string that is exactly one
+ * {{dotted.name}} of a list or a map becomes that list or map
+ * (`ssh_authorized_keys: "{{ssh_authorized_keys}}"`).
  *
  * meta-data holds instance-id `<fleet>-<vm>-<12 hex digits of SHA-256 over
  * user-data, network-config and vendor-data>` (a changed seed is a new

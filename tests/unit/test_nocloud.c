@@ -121,6 +121,7 @@ static const char CLOUD_CONFIG[] =
 	"  - [sh, -c, \"echo {{index}}/{{n}} {{vars.port}}\"]\n"
 	"final_message: \"{{vars.motd}}\"\n"
 	"bootcmd: [\"{{vars.flag}}\", \"{{vars.port}}\"]\n"
+	"ntp: \"{{vars.ntp}}\"\n"
 	"write_files:\n"
 	"  - path: /etc/peers\n"
 	"    content: |\n"
@@ -131,7 +132,8 @@ static const char CLOUD_CONFIG[] =
 static const char VARS[] =
 	"motd: \"a: b # c\\n- item\\n{x: [y]} 'q' \\\"dq\\\"\\n\"\n"
 	"flag: true\n"
-	"port: 8080\n";
+	"port: 8080\n"
+	"ntp: {enabled: true, servers: [10.42.0.1]}\n";
 
 #define HOST_PRIV "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAAB3\nZZZ\n-----END OPENSSH PRIVATE KEY-----\n"
 #define HOST_PUB "ssh-ed25519 AAAAC3NzaHOST web-07"
@@ -316,6 +318,10 @@ static void test_user_data_rendered(void **state)
 	assert_true(at(d, "bootcmd.0")->quoted);
 	assert_string_equal(str_at(d, "bootcmd.1"), "8080");
 	assert_true(at(d, "bootcmd.1")->quoted);
+	/* exactly one {{name}} of a map: the map itself */
+	assert_string_equal(str_at(d, "ntp.enabled"), "true");
+	assert_false(at(d, "ntp.enabled")->quoted);
+	assert_string_equal(str_at(d, "ntp.servers.0"), "10.42.0.1");
 	free(ud);
 }
 
