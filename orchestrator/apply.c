@@ -16,6 +16,7 @@
 #include "orchestrator/virt_net.h"
 #include "orchestrator/virt_pool.h"
 #include "seed/iso.h"
+#include "seed/kickstart.h"
 
 /* A base image made ready in herd-images, per struct fleet_image. */
 struct base {
@@ -246,6 +247,7 @@ static char *vm_xml(struct run *r, const struct plan_action *a, const char *disk
 	struct virt_nic *nics = xcalloc(s->n_networks + 1, sizeof *nics);
 	char **names = xcalloc(s->n_networks + 1, sizeof *names);
 	char *log = xasprintf("%s/%s.console.log", r->pool_dir, vm->domain), *xml;
+	char *ks_args = NULL;
 	struct virt_domain_spec d = {
 		vm->domain, r->f->name, vm->name, vm->group, vm->index, &a->h,
 		r->dtype, s->cpus, s->memory,
@@ -257,7 +259,7 @@ static char *vm_xml(struct run *r, const struct plan_action *a, const char *disk
 	if (s->bootstrap == FLEET_BOOT_KICKSTART && s->install.kernel != NULL) {
 		d.kernel = s->install.kernel;	/* boot the installer */
 		d.initrd = s->install.initrd;
-		d.cmdline = s->install.args;
+		d.cmdline = ks_args = kickstart_boot_args(s->install.args);
 	}
 	for (i = 0; i < s->n_networks; i++) {
 		memcpy(nics[i].mac, vm->nics[i].mac, 6);
@@ -272,6 +274,7 @@ static char *vm_xml(struct run *r, const struct plan_action *a, const char *disk
 	free(names);
 	free(nics);
 	free(log);
+	free(ks_args);
 	return xml;
 }
 

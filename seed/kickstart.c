@@ -1,6 +1,35 @@
 #include "seed/kickstart.h"
 
+#include <string.h>
+
+#include "common/mem.h"
+#include "seed/iso.h"
 #include "templates/render.h"
+
+#define KS_ARG "inst.ks=hd:LABEL=" ISO_LABEL_KICKSTART ":/ks.cfg"
+
+/* True when a word of args starts with inst.ks= (or the older ks=). */
+static int names_ks(const char *args)
+{
+	const char *p = args;
+
+	while (*p != '\0') {
+		p += strspn(p, " \t");
+		if (strncmp(p, "inst.ks=", 8) == 0 || strncmp(p, "ks=", 3) == 0)
+			return 1;
+		p += strcspn(p, " \t");
+	}
+	return 0;
+}
+
+char *kickstart_boot_args(const char *args)
+{
+	if (args == NULL || *args == '\0')
+		return xstrdup(KS_ARG);
+	if (names_ks(args))
+		return xstrdup(args);
+	return xasprintf("%s " KS_ARG, args);
+}
 
 int kickstart_render(const struct fleet *f, const struct fleet_vm *vm,
 		     const struct ynode *ctx, struct buf *out, struct herd_err *err)

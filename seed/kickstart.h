@@ -26,4 +26,11 @@ int kickstart_render(const struct fleet *f, const struct fleet_vm *vm,
 int kickstart_build(const struct fleet *f, const struct fleet_vm *vm,
 		    const struct ynode *ctx, struct bundle *b, struct herd_err *err);
 
+/* The installer's kernel command line for a kickstart VM: args (may be
+ * NULL) followed by inst.ks=hd:LABEL=OEMDRV:/ks.cfg, so Anaconda reads the
+ * seed's ks.cfg even where it would not look for an OEMDRV volume by
+ * itself; args that already name an inst.ks= are kept as they are.
+ * Returns a new string (the caller frees it); cannot fail. */
+char *kickstart_boot_args(const char *args);
+
 #endif
