@@ -10,7 +10,9 @@
 
 #include "common/log.h"
 #include "common/mem.h"
+#include "orchestrator/access.h"
 #include "orchestrator/image_cache.h"
+#include "orchestrator/image_fleet.h"
 #include "orchestrator/progress.h"
 
 const char cmd_image_help[] =
@@ -134,16 +136,51 @@ static int is_fleet_file(const char *arg)
 	       (n > 4 && strcmp(arg + n - 4, ".yml") == 0);
 }
 
-/* HOOK(fleet): `herd image pull FLEET-FILE` pulls every image a fleet
- * names.  It needs the fleet parser (plans/): parse the file, map each
- * images.NAME entry to a struct image_src, call image_cache_ensure() once
- * per distinct checksum and image_cache_record_use() with the fleet name. */
-static int pull_fleet(const struct herd_opts *opts, const char *file)
+/* `herd image pull FLEET-FILE`: every url image the fleet names, each
+ * once, recorded as used by the fleet.  Local path images need no pull. */
+static int pull_fleet(const struct herd_opts *opts, const char *file,
+		      struct pull_args *a)
 {
-	(void)opts;
-	log_error("image pull %s: pulling a fleet's images is not wired yet "
-		  "(needs the fleet parser); pull each URL with --sha256/--sha512", file);
-	return EXIT_FAIL;
+	struct herd_opts fo = *opts;
+	struct herd_err err = HERD_ERR_INIT;
+	struct access acc;
+	size_t i, bad = 0;
+	int rc;
+
+	fo.fleet_file = file;
+	rc = access_open(&acc, &fo, 0);
+	if (rc != EXIT_OK)
+		return rc;
+	for (i = 0; i < acc.fleet->n_images; i++) {
+		const struct fleet_image *im = &acc.fleet->images[i];
+		struct pull_ui ui = { NULL, 0 };
+		struct image_entry e;
+
+		if (im->url == NULL)
+			continue;
+		image_fleet_src(im, &a->src);
+		if (!opts->quiet) {
+			ui.bar = progress_new(stderr, im->name, isatty(STDERR_FILENO));
+			a->fo.progress = on_progress;
+			a->fo.progress_ctx = &ui;
+		}
+		memset(&e, 0, sizeof e);
+		rc = image_cache_ensure(&a->src, NULL, &a->fo, &e, &err);
+		if (ui.used)
+			progress_done(ui.bar, rc == 0);
+		progress_free(ui.bar);
+		if (rc == 0 && e.cached)
+			rc = image_cache_record_use(NULL, e.name, acc.fleet->name, &err) < 0 ? -1 : 0;
+		if (rc < 0) {
+			log_error("image '%s': %s", im->name, err.msg);
+			bad++;
+		} else {
+			log_info("%s: %s image, %s", im->name, image_format_name(e.format), e.name);
+		}
+		image_entry_release(&e);
+	}
+	access_close(&acc);
+	return bad ? EXIT_FAIL : EXIT_OK;
 }
 
 static int pull(const struct herd_opts *opts, int argc, char **argv)
@@ -161,7 +198,7 @@ static int pull(const struct herd_opts *opts, int argc, char **argv)
 		return rc;
 	arg = argv[optind];
 	if (strstr(arg, "://") == NULL && is_fleet_file(arg))
-		return pull_fleet(opts, arg);
+		return pull_fleet(opts, arg, &a);
 	if (strstr(arg, "://") != NULL)
 		a.src.url = arg;
 	else

@@ -232,14 +232,38 @@ pull "$W/disk.raw.xz"
 [ "$rc" -eq 0 ] && cmp -s "$W/disk.raw" "$(cat "$T/out")"; verdict "a local .xz is decompressed into the cache"
 pull "$W/disk.raw"
 [ "$(cat "$T/out")" = "$W/disk.raw" ]; verdict "a local raw file is used in place"
-pull "$T/fleet.yaml"
-[ "$rc" -eq 1 ] && has "$T/err" "needs the fleet parser"; verdict "pull FLEET-FILE says it is not wired yet"
 "$HERD" image rm "${SH%"${SH#????????}"}" > "$T/out" 2> "$T/err"
 [ $? -eq 0 ] && [ ! -e "$HERD_CACHE_DIR/sha256-$SH" ] && [ ! -e "$HERD_CACHE_DIR/sha256-$SH.meta" ]; verdict "rm by prefix"
 "$HERD" image rm ffffffff > /dev/null 2> "$T/err"
 [ $? -eq 1 ] && has "$T/err" "no cached image matches"; verdict "rm of an unknown sum fails"
 "$HERD" image rm sha256:e > /dev/null 2> "$T/err"
 [ $? -eq 1 ] && has "$T/err" "4 or more hex digits"; verdict "rm refuses a too short prefix"
+
+# --- pull FLEET-FILE --------------------------------------------------------
+rm -rf "$HERD_CACHE_DIR"
+cat > "$T/fleet.yaml" <<EOF
+fleet: pulltest
+images:
+  tiny: {url: "$URL/tiny.qcow2", sha256: "$Q"}
+  packed: {url: "$URL/disk.raw.xz", sha256: "$RAW", sha256_of: image}
+  local: {path: "$W/disk.raw"}
+networks:
+  n: {mode: isolated, cidr: 10.99.0.0/24}
+defaults: {networks: [n]}
+vms:
+  a: {image: tiny}
+  b: {image: packed}
+  c: {image: local}
+EOF
+pull "$T/fleet.yaml"
+[ "$rc" -eq 0 ] && cmp -s "$W/tiny.qcow2" "$HERD_CACHE_DIR/sha256-$Q" &&
+	cmp -s "$W/disk.raw" "$HERD_CACHE_DIR/sha256-$RAW"; verdict "pull FLEET-FILE fetches each url image"
+"$HERD" image list --json > "$T/list.json"
+[ "$(jq -r ".[] | select(.checksum == \"$Q\") | .fleets[0]" "$T/list.json")" = pulltest ]; verdict "pull FLEET-FILE records the fleet's use"
+[ "$(ls "$HERD_CACHE_DIR" | grep -c '^sha256-[0-9a-f]*$')" -eq 2 ]; verdict "a path image is not copied into the cache"
+printf 'fleet: Bad\n' > "$T/bad.yaml"
+pull "$T/bad.yaml"
+[ "$rc" -eq 2 ] && has "$T/err" "bad.yaml:1:"; verdict "pull of an invalid fleet file exits 2 with FILE:LINE:COL"
 
 if [ "$failures" -ne 0 ]; then
 	echo "20-image: $failures check(s) failed" >&2
