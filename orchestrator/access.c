@@ -8,23 +8,11 @@
 
 #include "common/log.h"
 #include "common/mem.h"
+#include "orchestrator/fleetload.h"
 #include "orchestrator/state.h"
 #include "orchestrator/virt.h"
 #include "orchestrator/virt_track.h"
 #include "seed/keys.h"
-
-static void print_diags(const struct fleet_diags *d)
-{
-	char line[600];
-	size_t i;
-
-	for (i = 0; i < d->n; i++) {
-		fleet_diag_format(&d->items[i], line, sizeof line);
-		fprintf(stderr, "%s\n", line);
-	}
-	if (d->total > d->n)
-		fprintf(stderr, "... and %zu more\n", d->total - d->n);
-}
 
 static int open_virt(struct access *a, const struct herd_opts *opts,
 		     unsigned flags, struct herd_err *err)
@@ -48,16 +36,11 @@ static int ensure_keys(struct access *a, struct herd_err *err)
 int access_open(struct access *a, const struct herd_opts *opts, unsigned flags)
 {
 	struct herd_err err = HERD_ERR_INIT;
-	struct fleet_diags *diags = xcalloc(1, sizeof *diags);
 
 	memset(a, 0, sizeof *a);
-	a->fleet = fleet_load(opts->fleet_file, diags);
-	if (a->fleet == NULL) {
-		print_diags(diags);
-		free(diags);
+	a->fleet = fleetload(opts->fleet_file);
+	if (a->fleet == NULL)
 		return EXIT_USAGE;
-	}
-	free(diags);
 	a->state_dir = state_fleet_dir(opts->state_dir, a->fleet->name);
 	a->key_path = xasprintf("%s/id_ed25519", a->state_dir);
 	a->known_hosts = xasprintf("%s/known_hosts", a->state_dir);
