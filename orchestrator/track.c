@@ -1,7 +1,9 @@
 /* orchestrator/track.c — following VMs through the readiness stages. */
 #include "orchestrator/track.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 
 #include "common/buf.h"
 #include "common/mem.h"
+#include "orchestrator/sshc_net.h"
 #include "orchestrator/track_record.h"
 #include "orchestrator/workers.h"
 
@@ -65,6 +68,11 @@ struct run {
 	double start, deadline;
 	bool probe_only;
 	pthread_mutex_t mu;	/* serialises stage changes and on_change calls */
+	/* Set once a VM failed: the wait's outcome is decided (exit 1), so
+	 * the others stop at their next pause instead of running to the
+	 * deadline.  first_failed is its name, written under mu. */
+	atomic_int give_up;
+	const char *first_failed;
 };
 
 static void changed(struct run *r, struct track_vm *t, enum track_stage st)
@@ -81,6 +89,12 @@ static void changed(struct run *r, struct track_vm *t, enum track_stage st)
 	pthread_mutex_unlock(&r->mu);
 }
 
+/* The VM is down: its stage times start afresh at its next start. */
+static void forget(struct run *r, const struct track_vm *t)
+{
+	track_record_clear(r->s->state_dir, t->vm->name);
+}
+
 static void fail(struct run *r, struct track_vm *t, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -92,25 +106,61 @@ static void fail(struct run *r, struct track_vm *t, const char *fmt, ...)
 	vsnprintf(t->why, sizeof t->why, fmt, ap);
 	va_end(ap);
 	t->failed = true;
+	pthread_mutex_lock(&r->mu);
+	if (r->first_failed == NULL)
+		r->first_failed = t->vm->name;
+	pthread_mutex_unlock(&r->mu);
+	atomic_store(&r->give_up, 1);
 	changed(r, t, t->reached);
 }
 
-/* Sleep a little, unless the VM stopped or time is up: false then. */
-static bool pause_ok(struct run *r, struct track_vm *t, int ms)
+/* Nothing more to wait for: the VM stopped, another failed, or time is up. */
+static bool done_waiting(struct run *r, const struct track_vm *t)
 {
-	if (t->stopped || now_mono() + ms / 1000.0 > r->deadline)
-		return false;
-	usleep((useconds_t)ms * 1000);
-	return !t->stopped;
+	return t->stopped || atomic_load(&r->give_up) || now_mono() >= r->deadline;
 }
 
-static void lost(struct run *r, struct track_vm *t, const char *stage)
+/* Sleep ms (cut at the deadline) in short steps, so a stop is seen within
+ * 0.1 s; false when done_waiting(). */
+static bool pause_ok(struct run *r, struct track_vm *t, int ms)
 {
-	if (t->stopped)
-		fail(r, t, "domain %s while waiting for %s", virt_dom_state_str(t->state == VIRT_DOM_RUNNING ? VIRT_DOM_SHUTOFF : t->state), stage);
-	else
-		fail(r, t, "timed out waiting for %s after %.0fs", stage,
-		     now_mono() - r->start);
+	double end = now_mono() + ms / 1000.0, left;
+
+	if (end > r->deadline)
+		end = r->deadline;
+	for (;;) {
+		if (done_waiting(r, t))
+			return false;
+		left = end - now_mono();
+		if (left <= 0)
+			return true;
+		usleep((useconds_t)((left < 0.1 ? left : 0.1) * 1e6));
+	}
+}
+
+/* Why the wait for stage ended early: the domain stopped, another VM
+ * failed (not this VM's failure), or the deadline (cause: the last
+ * attempt's failure, may be NULL). */
+static void lost(struct run *r, struct track_vm *t, const char *stage,
+		 const char *cause)
+{
+	enum virt_dom_state st = t->state == VIRT_DOM_RUNNING ? VIRT_DOM_SHUTOFF : t->state;
+
+	/* The deadline before give_up: at the deadline every VM times out,
+	 * whichever of them noticed first. */
+	if (t->stopped) {
+		forget(r, t);
+		fail(r, t, "domain %s while waiting for %s", virt_dom_state_str(st), stage);
+	} else if (now_mono() >= r->deadline) {
+		fail(r, t, "timed out waiting for %s after %.0fs%s%s%s", stage,
+		     now_mono() - r->start, cause ? " (last: " : "",
+		     cause ? cause : "", cause ? ")" : "");
+	} else {
+		pthread_mutex_lock(&r->mu);
+		snprintf(t->why, sizeof t->why, "not ready: stopped waiting for %s when %s failed",
+			 stage, r->first_failed ? r->first_failed : "another VM");
+		pthread_mutex_unlock(&r->mu);
+	}
 }
 
 
@@ -130,15 +180,17 @@ static bool stage_running(struct run *r, struct track_vm *t)
 			changed(r, t, TRACK_RUNNING);
 			return true;
 		case VIRT_DOM_MISSING:
+			forget(r, t);
 			fail(r, t, "domain %s does not exist (run herd apply)", t->vm->domain);
 			return false;
 		case VIRT_DOM_SHUTOFF:
 		case VIRT_DOM_CRASHED:
+			forget(r, t);
 			fail(r, t, "domain is %s", virt_dom_state_str(t->state));
 			return false;
 		default:
 			if (!pause_ok(r, t, 500)) {
-				lost(r, t, "running");
+				lost(r, t, "running", NULL);
 				return false;
 			}
 		}
@@ -178,7 +230,7 @@ static bool stage_ip(struct run *r, struct track_vm *t)
 			break;
 		}
 		if (!pause_ok(r, t, 1000)) {
-			lost(r, t, "an address");
+			lost(r, t, "an address", NULL);
 			break;
 		}
 	}
@@ -186,39 +238,99 @@ static bool stage_ip(struct run *r, struct track_vm *t)
 	return ok;
 }
 
-/* Log in, retrying in slices so a VM that stopped is noticed.  Returns the
- * access for the next stage, or NULL (failed). */
+/* A login attempt lasts at most SSH_ATTEMPT_MS.  Until sshd has answered
+ * once, a bare TCP connect of at most SSH_TCP_CHECK_MS comes first, so a
+ * guest that stops meanwhile is noticed within it: a stopped guest's
+ * address does not refuse, it stays silent, and a login attempt would sit
+ * out its whole timeout. */
+#define SSH_ATTEMPT_MS 5000
+#define SSH_TCP_CHECK_MS 1500
+
+/* Does anything listen?  Refused or unreachable, or SSHC_OK (accepted) or
+ * SSHC_FAIL_TIMEOUT (cannot tell). */
+static enum sshc_fail tcp_check(const struct sshc_target *tg, int ms)
+{
+	struct herd_err err = HERD_ERR_INIT;
+	int fd = sshc_net_connect(tg->host, tg->port, ms, &err);
+
+	if (fd >= 0) {
+		close(fd);
+		return SSHC_OK;
+	}
+	if (err.sys_errno == ECONNREFUSED)
+		return SSHC_FAIL_REFUSED;
+	return err.sys_errno == ETIMEDOUT ? SSHC_FAIL_TIMEOUT : SSHC_FAIL_UNREACHABLE;
+}
+
+/* One try within ms: the TCP check while sshd has not answered yet
+ * (*answered), then a login.  Returns the session, or NULL with *why. */
+static struct sshc *ssh_try(struct run *r, struct track_vm *t,
+			    const struct sshc_target *tg, int ms, bool *answered,
+			    enum sshc_fail *why, struct herd_err *err)
+{
+	struct sshc *c;
+	double start = now_mono();
+
+	if (!*answered) {
+		*why = tcp_check(tg, ms < SSH_TCP_CHECK_MS ? ms : SSH_TCP_CHECK_MS);
+		if (*why == SSHC_FAIL_REFUSED || *why == SSHC_FAIL_UNREACHABLE ||
+		    done_waiting(r, t))
+			return NULL;
+		ms -= (int)((now_mono() - start) * 1000);
+		if (ms < 1)
+			return NULL;
+	}
+	c = sshc_connect(tg, ms, why, err);
+	if (c == NULL && (*why == SSHC_FAIL_PROTOCOL || *why == SSHC_FAIL_AUTH))
+		*answered = true;
+	return c;
+}
+
+/* Log in, retrying with a backoff until the deadline.  Returns the session
+ * for the next stage, or NULL (failed). */
 static struct sshc *stage_ssh(struct run *r, struct track_vm *t)
 {
 	struct access_target_hold hold;
 	struct herd_err err = HERD_ERR_INIT;
 	struct sshc_target tg;
-	enum sshc_fail why = SSHC_OK;
+	enum sshc_fail why = SSHC_OK, last = SSHC_OK;
 	struct sshc *c = NULL;
+	int delay = SSHC_NET_BACKOFF_MIN_MS, ms;
+	bool answered = false;
+	double left;
 
 	if (access_target(r->s, t->vm, t->ip, &tg, &hold, &err) != 0) {
 		fail(r, t, "%s", err.msg);
 		return NULL;
 	}
-	while (c == NULL) {
-		double left = r->deadline - now_mono();
-		int slice = left > 5 ? 5000 : (int)(left * 1000);
-		if (t->stopped || slice <= 0) {
-			if (t->stopped)
-				lost(r, t, "ssh");
-			else
-				fail(r, t, "timed out waiting for ssh: %s", err.msg);
+	for (;;) {
+		left = r->deadline - now_mono();
+		if (done_waiting(r, t) || left * 1000 < 1) {
+			lost(r, t, "ssh", last != SSHC_OK ? sshc_fail_str(last) : NULL);
 			break;
 		}
-		c = sshc_wait(&tg, slice, &why, &err);
-		if (c == NULL && (why == SSHC_FAIL_HOSTKEY || why == SSHC_FAIL_HOSTKEY_UNKNOWN ||
-				  why == SSHC_FAIL_CONFIG)) {
+		ms = left * 1000 > SSH_ATTEMPT_MS ? SSH_ATTEMPT_MS : (int)(left * 1000);
+		c = ssh_try(r, t, &tg, ms, &answered, &why, &err);
+		if (c != NULL) {
+			changed(r, t, TRACK_SSH);
+			break;
+		}
+		if (why == SSHC_FAIL_HOSTKEY || why == SSHC_FAIL_HOSTKEY_UNKNOWN ||
+		    why == SSHC_FAIL_CONFIG) {
 			fail(r, t, "%s", err.msg);
 			break;
 		}
+		/* An attempt cut short by the deadline only reports its own
+		 * timeout, which would hide the real cause. */
+		if (why != SSHC_OK && (ms >= 1000 || last == SSHC_OK))
+			last = why;
+		herd_err_clear(&err);
+		if (!pause_ok(r, t, delay)) {
+			lost(r, t, "ssh", last != SSHC_OK ? sshc_fail_str(last) : NULL);
+			break;
+		}
+		delay = sshc_net_backoff(delay);
 	}
-	if (c != NULL)
-		changed(r, t, TRACK_SSH);
 	access_target_release(&hold);
 	return c;
 }
@@ -274,7 +386,7 @@ static void stage_cloud_init(struct run *r, struct track_vm *t, struct sshc *c)
 		snprintf(t->why, sizeof t->why, "cloud-init finished degraded: %s", buf_str(&out));
 		changed(r, t, TRACK_CLOUD_INIT);
 	} else if (ex.status == 124) {
-		lost(r, t, "cloud-init");
+		lost(r, t, "cloud-init", NULL);
 	} else if (ex.status == 127) {
 		int rc = wait_boot_finished(r, t, c, &err);
 		if (rc == 0)
@@ -282,7 +394,7 @@ static void stage_cloud_init(struct run *r, struct track_vm *t, struct sshc *c)
 		else if (rc < 0)
 			fail(r, t, "cloud-init: %s", err.msg);
 		else
-			lost(r, t, "cloud-init");
+			lost(r, t, "cloud-init", NULL);
 	} else {
 		fail(r, t, "cloud-init failed (status %d): %s", ex.status, buf_str(&out));
 	}
@@ -315,8 +427,12 @@ static void probe_one(struct run *r, struct track_vm *t)
 	struct buf out;
 	char mac[18], *net;
 
-	if (virt_dom_state(r->s->virt, t->vm->domain, &t->state, &err) != 0 ||
-	    t->state != VIRT_DOM_RUNNING)
+	if (virt_dom_state(r->s->virt, t->vm->domain, &t->state, &err) != 0)
+		return;
+	if (t->state == VIRT_DOM_SHUTOFF || t->state == VIRT_DOM_CRASHED ||
+	    t->state == VIRT_DOM_MISSING)
+		forget(r, t);
+	if (t->state != VIRT_DOM_RUNNING)
 		return;
 	changed(r, t, TRACK_RUNNING);
 	if (t->vm->spec->n_networks == 0)
@@ -375,7 +491,7 @@ static void on_event(void *ud, const char *domain, enum virt_dom_state now,
 size_t track_wait(struct access *s, struct track_vm *t, size_t n,
 		  const struct track_opts *o)
 {
-	struct run r = { s, t, n, o, now_mono(), 0, false, PTHREAD_MUTEX_INITIALIZER };
+	struct run r = { s, t, n, o, now_mono(), 0, false, PTHREAD_MUTEX_INITIALIZER, 0, NULL };
 	struct herd_err err = HERD_ERR_INIT;
 	int watch = -1;
 	size_t i, bad = 0;
@@ -395,7 +511,7 @@ size_t track_wait(struct access *s, struct track_vm *t, size_t n,
 
 void track_probe(struct access *s, struct track_vm *t, size_t n, int jobs)
 {
-	struct run r = { s, t, n, NULL, now_mono(), 0, true, PTHREAD_MUTEX_INITIALIZER };
+	struct run r = { s, t, n, NULL, now_mono(), 0, true, PTHREAD_MUTEX_INITIALIZER, 0, NULL };
 
 	r.deadline = r.start + 30;
 	workers_run(n, jobs > 0 ? jobs : 16, work, &r);
