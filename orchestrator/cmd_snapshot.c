@@ -42,6 +42,7 @@ struct snap_run {
 	enum snap_op op;
 	const char *name;
 	struct herd_err *errs;		/* one per selected VM */
+	int *deleted;			/* SNAP_DELETE: the VM had the snapshot */
 	char ***lists;			/* SNAP_LIST: names per VM */
 	size_t *counts;
 };
@@ -51,12 +52,11 @@ static void one(void *ud, size_t i)
 	struct snap_run *r = ud;
 	const char *dom = r->a->fleet->vms[r->sel.idx[i]].domain;
 	struct herd_err *err = &r->errs[i];
-	int deleted;
 
 	switch (r->op) {
 	case SNAP_CREATE: virt_snap_create(r->a->virt, dom, r->name, err); break;
 	case SNAP_REVERT: virt_snap_revert(r->a->virt, dom, r->name, err); break;
-	case SNAP_DELETE: virt_snap_delete(r->a->virt, dom, r->name, &deleted, err); break;
+	case SNAP_DELETE: virt_snap_delete(r->a->virt, dom, r->name, &r->deleted[i], err); break;
 	case SNAP_LIST: virt_snap_list(r->a->virt, dom, &r->lists[i], &r->counts[i], err); break;
 	}
 }
@@ -64,22 +64,31 @@ static void one(void *ud, size_t i)
 static int report(struct snap_run *r)
 {
 	static const char *const done[] = { "snapshot", "reverted", "deleted", "" };
-	size_t i, j, bad = 0;
+	size_t i, j, bad = 0, had = 0;
 
 	for (i = 0; i < r->sel.n; i++) {
 		const char *vm = r->a->fleet->vms[r->sel.idx[i]].name;
 		if (r->errs[i].code != HERD_OK) {
 			log_error("%s: %s", vm, r->errs[i].msg);
 			bad++;
+		} else if (r->op == SNAP_DELETE && !r->deleted[i]) {
+			log_info("%s: no snapshot %s", vm, r->name);
 		} else if (r->op == SNAP_LIST) {
 			for (j = 0; j < r->counts[i]; j++)
 				printf("%s\t%s\n", vm, r->lists[i][j]);
 		} else {
 			log_info("%s: %s %s", vm, done[r->op], r->name);
+			had++;
 		}
 	}
 	if (bad)
 		log_error("%zu of %zu VMs failed", bad, r->sel.n);
+	/* Deleting twice is fine VM by VM, but a name no VM has is most
+	 * likely a typo. */
+	if (!bad && r->op == SNAP_DELETE && had == 0 && r->sel.n > 0) {
+		log_error("no VM has snapshot %s (see herd snapshot --list)", r->name);
+		bad = 1;
+	}
 	return bad ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -106,6 +115,7 @@ static int run(const struct herd_opts *opts, enum snap_op op, const char *name,
 	r.errs = xcalloc(r.sel.n + 1, sizeof *r.errs);
 	r.lists = xcalloc(r.sel.n + 1, sizeof *r.lists);
 	r.counts = xcalloc(r.sel.n + 1, sizeof *r.counts);
+	r.deleted = xcalloc(r.sel.n + 1, sizeof *r.deleted);
 	workers_run(r.sel.n, jobs, one, &r);
 	rc = report(&r);
 	for (i = 0; i < r.sel.n; i++) {
@@ -115,6 +125,7 @@ static int run(const struct herd_opts *opts, enum snap_op op, const char *name,
 	}
 	free(r.lists);
 	free(r.counts);
+	free(r.deleted);
 	free(r.errs);
 	access_sel_release(&r.sel);
 	access_close(&a);
@@ -139,7 +150,10 @@ static int snap_main(const struct herd_opts *opts, int argc, char **argv,
 	size_t n_vms = 0;
 	int c, jobs = 8, rc = EXIT_USAGE;
 
-	while ((c = getopt_long(argc, argv, "+g:j:", longopts, NULL)) != -1) {
+	/* No "+": options may follow NAME (herd snapshot s1 --vm web-1).
+	 * optind 0 makes glibc re-read that, main's "+" parse set ordering. */
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "g:j:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			vms = xrealloc(vms, (n_vms + 1) * sizeof *vms);

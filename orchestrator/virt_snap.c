@@ -56,7 +56,10 @@ int virt_snap_revert(struct virt *v, const char *domain, const char *snap,
 		goto out;
 	s = virDomainSnapshotLookupByName(d, snap, 0);
 	if (s == NULL) {
-		virt_fail(err, "snapshot %s of %s", snap, domain);
+		if (virt_last_code() == VIR_ERR_NO_DOMAIN_SNAPSHOT)
+			herd_errf(err, HERD_E_VIRT, "no snapshot %s (see herd snapshot --list)", snap);
+		else
+			virt_fail(err, "snapshot %s of %s", snap, domain);
 		goto out;
 	}
 	if (virDomainRevertToSnapshot(s, 0) < 0) {
