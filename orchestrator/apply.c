@@ -338,7 +338,7 @@ static int vm_define(struct run *r, const struct plan_action *a, const char *dis
 		     const char *seed, struct herd_err *err)
 {
 	char *xml = vm_xml(r, a, disk, seed);
-	int rc = virt_domain_define(r->v, a->object, xml, err);
+	int rc = virt_domain_define(r->v, r->f->name, a->object, xml, err);
 
 	free(xml);
 	return rc;

@@ -111,22 +111,23 @@ static void print_summary(const struct session *s, const struct apply_report *re
 			  bool restart)
 {
 	const struct plan *p = &s->plan;
-	size_t i;
+	size_t i, ok[PLAN_KIND_COUNT] = { 0 };
 
 	for (i = 0; i < p->n; i++) {
 		const struct plan_action *a = &p->acts[i];
 
-		if (rep->results[i].code != HERD_OK)
+		if (rep->results[i].code != HERD_OK) {
 			log_error("apply: %s: %s", a->object, rep->results[i].msg);
-		else if (a->kind == PLAN_UPDATE && a->restart && !restart)
+			continue;
+		}
+		ok[a->kind]++;
+		if (a->kind == PLAN_UPDATE && a->restart && !restart)
 			log_warn("%s: running with the old cpus/memory until restarted "
 				 "(herd apply --restart)", a->object);
 	}
 	printf("Apply: %zu created, %zu updated, %zu recreated, %zu deleted, %zu failed.\n",
-	       p->count[PLAN_CREATE], p->count[PLAN_UPDATE] + p->count[PLAN_START],
-	       p->count[PLAN_RECREATE],
-	       p->count[PLAN_DELETE] + p->count[PLAN_VOL_DELETE] + p->count[PLAN_NET_DELETE],
-	       rep->n_failed);
+	       ok[PLAN_CREATE], ok[PLAN_UPDATE] + ok[PLAN_START], ok[PLAN_RECREATE],
+	       ok[PLAN_DELETE] + ok[PLAN_VOL_DELETE] + ok[PLAN_NET_DELETE], rep->n_failed);
 }
 
 /* --verify: observe again; the plan must now be empty. */

@@ -1,6 +1,7 @@
 /* orchestrator/virt_domain.c — domains: XML, define, start, remove. */
 #include "orchestrator/virt_domain.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,32 +140,53 @@ const char *virt_domain_type(struct virt *v, enum fleet_accel accel)
 	return t;
 }
 
-/* xml with <uuid> of the existing domain `name` after its <name>, so a
- * redefinition replaces it instead of clashing (caller frees); NULL when
- * there is no such domain. */
-static char *with_uuid(struct virt *v, const char *name, const char *xml)
+/* True when d carries herd's tag for fleet. */
+static bool tagged_for(virDomainPtr d, const char *fleet)
+{
+	char *meta = virDomainGetMetadata(d, VIR_DOMAIN_METADATA_ELEMENT, VIRT_XMLNS, 0);
+	char *f = meta ? virt_xml_attr(meta, "fleet") : NULL;
+	bool ok = f != NULL && strcmp(f, fleet) == 0;
+
+	free(f);
+	free(meta);
+	return ok;
+}
+
+/* For a domain `name` that exists already: refuse it unless it is this
+ * fleet's (herd never takes over another's domain), else return xml with
+ * its <uuid> after <name> so the definition replaces it (caller frees).
+ * *out NULL when there is no such domain. */
+static int with_uuid(struct virt *v, const char *fleet, const char *name,
+		     const char *xml, char **out, struct herd_err *err)
 {
 	char uuid[VIR_UUID_STRING_BUFLEN];
 	virDomainPtr d = virDomainLookupByName(v->conn, name);
 	const char *at = strstr(xml, "</name>");
-	char *out = NULL;
+	int rc = 0;
 
+	*out = NULL;
 	if (d == NULL)
-		return NULL;
-	if (at != NULL && virDomainGetUUIDString(d, uuid) == 0) {
-		at += strlen("</name>");
-		out = xasprintf("%.*s<uuid>%s</uuid>%s", (int)(at - xml), xml, uuid, at);
-	}
+		return 0;
+	if (!tagged_for(d, fleet))
+		rc = herd_errf(err, HERD_E_STATE, "domain %s exists and is not fleet '%s''s "
+			       "(no herd tag): rename or remove it", name, fleet);
+	else if (at != NULL && virDomainGetUUIDString(d, uuid) == 0)
+		*out = xasprintf("%.*s<uuid>%s</uuid>%s",
+				 (int)(at + strlen("</name>") - xml), xml, uuid,
+				 at + strlen("</name>"));
 	virDomainFree(d);
-	return out;
+	return rc;
 }
 
-int virt_domain_define(struct virt *v, const char *name, const char *xml,
-		       struct herd_err *err)
+int virt_domain_define(struct virt *v, const char *fleet, const char *name,
+		       const char *xml, struct herd_err *err)
 {
-	char *x = with_uuid(v, name, xml);
-	virDomainPtr d = virDomainDefineXML(v->conn, x ? x : xml);
+	virDomainPtr d;
+	char *x;
 
+	if (with_uuid(v, fleet, name, xml, &x, err) < 0)
+		return -1;
+	d = virDomainDefineXML(v->conn, x ? x : xml);
 	free(x);
 	if (d == NULL)
 		return virt_fail(err, "define domain %s", name);

@@ -46,9 +46,11 @@ char *virt_domain_xml(const struct virt_domain_spec *s);
  * "qemu".  Static string. */
 const char *virt_domain_type(struct virt *v, enum fleet_accel accel);
 
-/* Define (or redefine, keeping its UUID) persistent domain `name` from xml. */
-int virt_domain_define(struct virt *v, const char *name, const char *xml,
-		       struct herd_err *err);
+/* Define (or redefine, keeping its UUID) persistent domain `name` of
+ * fleet from xml.  A domain of that name without fleet's tag is never
+ * replaced: HERD_E_STATE. */
+int virt_domain_define(struct virt *v, const char *fleet, const char *name,
+		       const char *xml, struct herd_err *err);
 
 /* Start domain `name`; an already running one is success. */
 int virt_domain_start(struct virt *v, const char *name, struct herd_err *err);

@@ -146,6 +146,22 @@ h t40 apply >"$out" 2>&1 || fail "apply after a crash"
 no_dup_no_orphan 4
 v vol-list herd-images | grep -q "${base%.qcow2}.ok" || fail "base image not re-uploaded"
 
+# --- one VM's failure does not stop the others; herd takes no one's domain
+cat >"$w/foreign.xml" <<EOF
+<domain type='qemu'><name>t40-web-5</name><memory unit='MiB'>64</memory>
+<os><type arch='x86_64'>hvm</type></os></domain>
+EOF
+v define "$w/foreign.xml" >/dev/null || fail "define foreign"
+fleet t40 6 160MiB 72MiB 10.77.0.0/24
+h t40 apply >"$out" 2>&1 && fail "apply took over an untagged domain"
+expect "$out" "Apply: 1 created, 0 updated, 0 recreated, 0 deleted, 1 failed."
+grep -q "^herd: apply: t40-web-5: .*domain t40-web-5 exists and is not fleet 't40''s" "$out" ||
+	fail "no failure summary for t40-web-5"
+[ "$(v domstate t40-web-6)" = running ] || fail "t40-web-6 not made beside the failure"
+v undefine t40-web-5 >/dev/null || fail "undefine foreign"
+h t40 apply >"$out" 2>&1 || fail "apply after the failure"
+no_dup_no_orphan 6
+
 # --- kill -9 at several moments (growing the fleet each time), then apply
 # again.  Counts stay under 10: web-{{index}} pads to the count's width.
 killed_apply() {	# COUNT DELAY
@@ -190,6 +206,8 @@ cat >"$w/untagged.xml" <<EOF
 <os><type arch='x86_64'>hvm</type></os></domain>
 EOF
 v define "$w/untagged.xml" >/dev/null || fail "define untagged"
+v destroy t40-web-1 >/dev/null || fail "virsh destroy"
+v snapshot-create-as t40-web-1 snap1 >/dev/null || fail "snapshot"
 h t40 destroy >"$out" 2>&1 || fail "destroy"
 [ -z "$(v list --all --name | grep '^t40-web-[0-9]$')" ] || fail "t40 domains left"
 v pool-info herd-t40 >/dev/null 2>&1 && fail "pool herd-t40 left"

@@ -166,12 +166,26 @@ static void test_untagged_domain_is_ignored(void **state)
 	(void)state;
 	memset(&h, 0, sizeof h);
 	xml = virt_domain_xml(&d);	/* tagged for fleet "other" */
-	assert_int_equal(virt_domain_define(v, "scale-n-0002", xml, &err), 0);
+	assert_int_equal(virt_domain_define(v, "other", "scale-n-0002", xml, &err), 0);
 	free(xml);
 	plan_now(v, &b->f, &p);
 	/* scale-n-0002 belongs to "other": scale plans to create its own */
 	assert_int_equal(p.count[PLAN_CREATE], 2);
 	assert_int_equal(p.count[PLAN_DELETE], 0);
+	/* applying it fails for that VM only: herd takes no one else's domain */
+	{
+		struct apply_opts o = { 2, false, "/nonexistent", NULL, NULL, NULL, NULL };
+		struct apply_report rep;
+
+		assert_int_equal(apply_run(v, &b->f, &p, &o, &rep, &err), -1);
+		assert_int_equal(rep.n_failed, 1);
+		assert_non_null(strstr(err.msg, "scale-n-0002 exists and is not fleet 'scale''s"));
+		apply_report_release(&rep);
+	}
+	plan_release(&p);
+	plan_now(v, &b->f, &p);	/* n-0001 made; n-0002 still to create */
+	assert_int_equal(p.count[PLAN_CREATE], 1);
+	assert_int_equal(p.count[PLAN_UNCHANGED], 1);
 	plan_release(&p);
 	virt_close(v);
 	big_free(b);
