@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/strdist.h"
 #include "common/mem.h"
 #include "orchestrator/state.h"
 #include "plans/fleet.h"
@@ -24,27 +25,6 @@ const char cmd_render_help[] =
 	"      --only FILE   print only that file, as it is, without the header\n"
 	"      --list        print the name of every VM, one a line, and exit\n";
 
-/* Levenshtein distance, capped: names longer than 64 never match. */
-static size_t distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j, prev[65], cur[65];
-
-	if (la > 64 || lb > 64)
-		return (size_t)-1;
-	for (j = 0; j <= lb; j++)
-		prev[j] = j;
-	for (i = 1; i <= la; i++) {
-		cur[0] = i;
-		for (j = 1; j <= lb; j++) {
-			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-		}
-		memcpy(prev, cur, (lb + 1) * sizeof *cur);
-	}
-	return prev[lb];
-}
-
 /* "no vm 'x' in FILE (did you mean a, b?)": up to five names, closest
  * first: one edit away, two, then names that start with what was typed. */
 static void unknown_vm(const struct fleet *f, const char *name)
@@ -55,7 +35,7 @@ static void unknown_vm(const struct fleet *f, const char *name)
 	for (want = 1; want <= 3; want++) {
 		for (i = 0; i < f->n_vms && shown < 5; i++) {
 			const char *v = f->vms[i].name;
-			size_t d = distance(name, v);
+			size_t d = strdist(name, v);
 			int n;
 
 			if (want < 3 ? d != want : d <= 2 || strncmp(v, name, strlen(name)) != 0)

@@ -10,6 +10,7 @@
 
 #include "common/mem.h"
 #include "common/size.h"
+#include "common/strdist.h"
 
 /* check_word stores an enum through an int. */
 _Static_assert(sizeof(enum fleet_accel) == sizeof(int), "enum is not int-sized");
@@ -30,42 +31,14 @@ int check_errf(struct check_ctx *c, const struct ynode *at, const char *fmt, ...
 	return -1;
 }
 
-/* Optimal string alignment distance: a swapped pair of letters ("memroy")
- * counts as one edit, the commonest typo. */
-static size_t distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j, d[33][33];
-
-	if (la > 32 || lb > 32)
-		return 99;
-	for (i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (i = 1; i <= la; i++) {
-		for (j = 1; j <= lb; j++) {
-			size_t cost = a[i - 1] != b[j - 1], v = d[i - 1][j - 1] + cost;
-			if (d[i - 1][j] + 1 < v)
-				v = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < v)
-				v = d[i][j - 1] + 1;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
-			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
-				v = d[i - 2][j - 2] + 1;
-			d[i][j] = v;
-		}
-	}
-	return d[la][lb];
-}
-
 void check_suggest(char *out, size_t outlen, const char *word,
 		   const char *const *names, size_t n, const char *label)
 {
-	size_t i, best = 0, bestd = 99, used;
+	size_t i, best = 0, bestd = STRDIST_FAR, used;
 	size_t limit = strlen(word) < 4 ? 1 : strlen(word) < 8 ? 2 : 3;
 
 	for (i = 0; i < n; i++) {
-		size_t dd = distance(word, names[i]);
+		size_t dd = strdist(word, names[i]);
 		if (dd < bestd) {
 			bestd = dd;
 			best = i;
