@@ -364,13 +364,17 @@ static int wait_boot_finished(struct run *r, struct track_vm *t, struct sshc *c,
 	}
 }
 
-static void stage_cloud_init(struct run *r, struct track_vm *t, struct sshc *c)
+/* Ask cloud-init how it went.  Returns true when the SSH session broke
+ * (a loaded guest that is slow to open a channel, a guest that rebooted)
+ * and there is time left: the caller logs in again and asks again. */
+static bool stage_cloud_init(struct run *r, struct track_vm *t, struct sshc *c)
 {
 	struct herd_err err = HERD_ERR_INIT;
 	struct sshc_exit ex = { -1, "" };
 	struct buf out;
 	char cmd[96];
 	double left = r->deadline - now_mono();
+	bool again = false;
 
 	buf_init(&out);
 	/* The guest's own timeout bounds the wait: the command is herd's,
@@ -378,7 +382,10 @@ static void stage_cloud_init(struct run *r, struct track_vm *t, struct sshc *c)
 	snprintf(cmd, sizeof cmd, "timeout %d cloud-init status --wait --long",
 		 left > 1 ? (int)left : 1);
 	if (sshc_exec(c, cmd, collect, &out, &ex, &err) != 0) {
-		fail(r, t, "cloud-init status: %s", err.msg);
+		if (pause_ok(r, t, 1000))
+			again = true;
+		else
+			lost(r, t, "cloud-init", err.msg);
 	} else if (ex.status == 0) {
 		changed(r, t, TRACK_CLOUD_INIT);
 	} else if (ex.status == 2) {
@@ -399,6 +406,7 @@ static void stage_cloud_init(struct run *r, struct track_vm *t, struct sshc *c)
 		fail(r, t, "cloud-init failed (status %d): %s", ex.status, buf_str(&out));
 	}
 	buf_release(&out);
+	return again;
 }
 
 static void follow_one(struct run *r, struct track_vm *t)
@@ -411,8 +419,10 @@ static void follow_one(struct run *r, struct track_vm *t)
 	if (!stage_ip(r, t) || target <= TRACK_IP)
 		return;
 	c = stage_ssh(r, t);
-	if (c != NULL && target >= TRACK_CLOUD_INIT)
-		stage_cloud_init(r, t, c);
+	while (c != NULL && target >= TRACK_CLOUD_INIT && stage_cloud_init(r, t, c)) {
+		sshc_free(c);
+		c = stage_ssh(r, t);
+	}
 	sshc_free(c);
 }
 
