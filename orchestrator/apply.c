@@ -138,6 +138,11 @@ static int prepare(struct run *r, struct herd_err *err)
 	struct herd_err e;
 	size_t i;
 
+	/* a changed network is made again: its VMs are recreated after */
+	for (i = 0; i < p->n; i++)
+		if (p->acts[i].kind == PLAN_NET_RECREATE &&
+		    virt_net_remove(r->v, p->acts[i].object, err) < 0)
+			return -1;
 	if (virt_pool_ensure(r->v, r->pool, r->pool_dir, err) < 0 ||
 	    ensure_networks(r, err) < 0)
 		return -1;
@@ -147,6 +152,7 @@ static int prepare(struct run *r, struct herd_err *err)
 		herd_err_clear(&e);
 		switch (a->kind) {
 		case PLAN_POOL_CREATE: case PLAN_NET_CREATE: case PLAN_NET_START:
+		case PLAN_NET_RECREATE:
 			break;	/* done above */
 		case PLAN_DELETE: remove_vm(r, a->object, &e); break;
 		case PLAN_VOL_DELETE: virt_vol_delete(r->v, r->pool, a->object, &e); break;

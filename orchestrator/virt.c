@@ -262,6 +262,8 @@ static int observe_networks(struct virt *v, const char *fleet, struct plan_obser
 {
 	virNetworkPtr *nets = NULL;
 	char *prefix = plan_net_name(fleet, ""), *xml, *mark;
+	struct plan_obs_net *o;
+	const char *tag;
 	int n, i;
 
 	n = virConnectListAllNetworks(v->conn, &nets, 0);
@@ -275,8 +277,11 @@ static int observe_networks(struct virt *v, const char *fleet, struct plan_obser
 
 		if (strncmp(name, prefix, strlen(prefix)) == 0 &&
 		    (xml = virt_net_xml(nets[i])) != NULL) {
-			if (strstr(xml, mark) != NULL)
-				plan_observed_add_net(obs, name, virNetworkIsActive(nets[i]) == 1);
+			if ((tag = strstr(xml, mark)) != NULL) {
+				o = plan_observed_add_net(obs, name,
+							  virNetworkIsActive(nets[i]) == 1);
+				copy_attr(tag - 1, "hash", o->hash, sizeof o->hash);
+			}
 			free(xml);
 		}
 		virNetworkFree(nets[i]);

@@ -9,6 +9,7 @@
 #include "common/buf.h"
 #include "common/mem.h"
 #include "orchestrator/virt_int.h"
+#include "plans/plan.h"
 
 void virt_ip_str(uint32_t ip, char out[16])
 {
@@ -45,7 +46,7 @@ static void host_xml(struct buf *x, const struct virt_dhcp_host *h)
 static char *net_xml(const char *fleet, const char *name, const struct fleet_network *net,
 		     const struct virt_dhcp_host *hosts, size_t n)
 {
-	char gw[16], lo[16], hi[16];
+	char gw[16], lo[16], hi[16], hash[PLAN_FIELD_HEX + 1];
 	struct buf x;
 	size_t i;
 
@@ -60,7 +61,8 @@ static char *net_xml(const char *fleet, const char *name, const struct fleet_net
 	virt_xml_esc(&x, fleet);
 	buf_adds(&x, "\" name=\"");
 	virt_xml_esc(&x, net->name);
-	buf_adds(&x, "\"/></metadata>");
+	plan_net_hash(net, hash);
+	buf_addf(&x, "\" hash=\"%s\"/></metadata>", hash);
 	if (net->mode == FLEET_NET_NAT)
 		buf_adds(&x, "<forward mode='nat'/>");
 	buf_addf(&x, "<ip address='%s' prefix='%u'><dhcp><range start='%s' end='%s'/>",

@@ -74,12 +74,18 @@ struct plan_obs_vm *plan_observed_add_vm(struct plan_observed *o, const char *do
 	return v;
 }
 
-void plan_observed_add_net(struct plan_observed *o, const char *name, bool active)
+struct plan_obs_net *plan_observed_add_net(struct plan_observed *o, const char *name,
+					   bool active)
 {
+	struct plan_obs_net *n;
+
 	if ((o->n_nets & (o->n_nets - 1)) == 0)
 		o->nets = xrealloc(o->nets, (o->n_nets ? 2 * o->n_nets : 1) * sizeof *o->nets);
-	o->nets[o->n_nets].name = xstrdup(name);
-	o->nets[o->n_nets++].active = active;
+	n = &o->nets[o->n_nets++];
+	memset(n, 0, sizeof *n);
+	n->name = xstrdup(name);
+	n->active = active;
+	return n;
 }
 
 void plan_observed_add_vol(struct plan_observed *o, const char *name)
@@ -110,7 +116,8 @@ void plan_observed_fingerprint(const struct plan_observed *o, char out[65])
 				       v->cpus, (unsigned long long)v->memory, (int)v->state);
 	}
 	for (i = 0; i < o->n_nets; i++)
-		lines[k++] = xasprintf("net %s %d", o->nets[i].name, o->nets[i].active);
+		lines[k++] = xasprintf("net %s %d %s", o->nets[i].name, o->nets[i].active,
+				       o->nets[i].hash);
 	for (i = 0; i < o->n_vols; i++)
 		lines[k++] = xasprintf("vol %s", o->vols[i]);
 	qsort(lines, n, sizeof *lines, cmp_str);
@@ -176,6 +183,17 @@ static void field_text(const struct fleet_vm *vm, const char *seed, enum plan_fi
 		break;
 	default: break;
 	}
+}
+
+void plan_net_hash(const struct fleet_network *n, char out[PLAN_FIELD_HEX + 1])
+{
+	char text[256], hex[HASH_HEX_MAX];
+
+	snprintf(text, sizeof text, "%d|%s|%08x/%u|%08x|%08x-%08x", (int)n->mode, S(n->bridge),
+		 n->addr, n->prefix, n->gateway, n->dhcp_first, n->dhcp_last);
+	hash_sha256_hex(text, strlen(text), hex);
+	memcpy(out, hex, PLAN_FIELD_HEX);
+	out[PLAN_FIELD_HEX] = '\0';
 }
 
 void plan_vm_hashes(const struct fleet_vm *vm, const char *seed_hash,
@@ -308,6 +326,7 @@ static void diff_networks(const struct fleet *f, const struct plan_observed *obs
 			  struct acts *l)
 {
 	char **want = xcalloc(f->n_networks + 1, sizeof *want);
+	char hash[PLAN_FIELD_HEX + 1];
 	size_t i, j, n = 0;
 	struct plan_action *a;
 
@@ -319,11 +338,16 @@ static void diff_networks(const struct fleet *f, const struct plan_observed *obs
 		want[n] = plan_net_name(f->name, net->name);
 		for (j = 0; j < obs->n_nets && strcmp(obs->nets[j].name, want[n]) != 0; j++)
 			;
-		if (j == obs->n_nets || !obs->nets[j].active) {
-			a = act_add(l, j == obs->n_nets ? PLAN_NET_CREATE : PLAN_NET_START,
-				    want[n]);
+		plan_net_hash(net, hash);
+		a = NULL;
+		if (j == obs->n_nets)
+			a = act_add(l, PLAN_NET_CREATE, want[n]);
+		else if (strcmp(obs->nets[j].hash, hash) != 0)
+			a = act_add(l, PLAN_NET_RECREATE, want[n]);
+		else if (!obs->nets[j].active)
+			a = act_add(l, PLAN_NET_START, want[n]);
+		if (a != NULL)
 			a->net = net;
-		}
 		n++;
 	}
 	qsort(want, n, sizeof *want, cmp_cstr);
@@ -371,8 +395,13 @@ static void desired_fp(const struct fleet *f, const struct plan_action *vmacts,
 			 vm->spec->cpus, (unsigned long long)vm->spec->memory);
 		hash_update(h, line, strlen(line) + 1);
 	}
-	for (i = 0; i < f->n_networks; i++)
-		hash_update(h, f->networks[i].name, strlen(f->networks[i].name) + 1);
+	for (i = 0; i < f->n_networks; i++) {
+		char nh[PLAN_FIELD_HEX + 1];
+
+		plan_net_hash(&f->networks[i], nh);
+		snprintf(line, sizeof line, "net %s %s", f->networks[i].name, nh);
+		hash_update(h, line, strlen(line) + 1);
+	}
 	hash_final_hex(h, hex);
 	hash_free(h);
 	memcpy(out, hex, 64);

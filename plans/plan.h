@@ -56,6 +56,7 @@ struct plan_obs_vm {
 struct plan_obs_net {
 	char *name;			/* "herd-<fleet>-<net>" */
 	bool active;
+	char hash[PLAN_FIELD_HEX + 1];	/* plan_net_hash when made, from its tag */
 };
 
 #define PLAN_NET_PREFIX "herd-"	/* networks are herd-<fleet>-<net> */
@@ -75,7 +76,8 @@ struct plan_observed {
 void plan_observed_release(struct plan_observed *o);
 /* Append helpers for fillers: copies the strings. */
 struct plan_obs_vm *plan_observed_add_vm(struct plan_observed *o, const char *domain);
-void plan_observed_add_net(struct plan_observed *o, const char *name, bool active);
+struct plan_obs_net *plan_observed_add_net(struct plan_observed *o, const char *name,
+					   bool active);
 void plan_observed_add_vol(struct plan_observed *o, const char *name);
 
 /* A fingerprint of the snapshot (sha256 hex, 64 + NUL), independent of the
@@ -103,6 +105,10 @@ char *plan_pool_name(const char *fleet);
 void plan_vm_hashes(const struct fleet_vm *vm, const char *seed_hash,
 		    struct plan_hashes *out);
 
+/* The hash of a network's definition (mode, bridge, CIDR, DHCP range),
+ * kept in its tag so a changed network is made again. */
+void plan_net_hash(const struct fleet_network *n, char out[PLAN_FIELD_HEX + 1]);
+
 /* Names of fields, "image", "disk", ... */
 const char *plan_field_name(enum plan_field f);
 
@@ -112,6 +118,7 @@ enum plan_kind {
 	PLAN_POOL_CREATE,	/* the fleet pool */
 	PLAN_NET_CREATE,	/* a network that does not exist */
 	PLAN_NET_START,		/* a network defined but inactive */
+	PLAN_NET_RECREATE,	/* a network whose mode or addresses changed */
 	PLAN_DELETE,		/* a tagged domain not in the file */
 	PLAN_VOL_DELETE,	/* a volume in the fleet pool nobody owns */
 	PLAN_NET_DELETE,	/* a tagged network no longer in the file */

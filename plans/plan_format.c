@@ -13,6 +13,7 @@ static const struct {
 	[PLAN_POOL_CREATE] = { "+", "pool", "pool-create" },
 	[PLAN_NET_CREATE] = { "+", "network", "network-create" },
 	[PLAN_NET_START] = { "~", "start network", "network-start" },
+	[PLAN_NET_RECREATE] = { "-/+", "network", "network-recreate" },
 	[PLAN_DELETE] = { "-", "delete", "delete" },
 	[PLAN_VOL_DELETE] = { "-", "delete volume", "volume-delete" },
 	[PLAN_NET_DELETE] = { "-", "delete network", "network-delete" },
@@ -29,7 +30,8 @@ void plan_format_summary(const struct plan *p, struct buf *out)
 
 	buf_addf(out, "Plan: %zu to create, %zu to update, %zu to recreate, "
 		 "%zu to delete, %zu unchanged.",
-		 c[PLAN_CREATE], c[PLAN_UPDATE] + c[PLAN_START], c[PLAN_RECREATE],
+		 c[PLAN_CREATE], c[PLAN_UPDATE] + c[PLAN_START],
+		 c[PLAN_RECREATE] + c[PLAN_NET_RECREATE],
 		 c[PLAN_DELETE] + c[PLAN_VOL_DELETE] + c[PLAN_NET_DELETE],
 		 c[PLAN_UNCHANGED]);
 }
@@ -106,7 +108,8 @@ void plan_format_json(const struct plan *p, const char *fleet, struct buf *out)
 		 p->observed_fp, p->desired_fp);
 	buf_addf(out, "  \"summary\": {\"create\": %zu, \"update\": %zu, \"recreate\": %zu, "
 		 "\"delete\": %zu, \"unchanged\": %zu},\n  \"actions\": [",
-		 c[PLAN_CREATE], c[PLAN_UPDATE] + c[PLAN_START], c[PLAN_RECREATE],
+		 c[PLAN_CREATE], c[PLAN_UPDATE] + c[PLAN_START],
+		 c[PLAN_RECREATE] + c[PLAN_NET_RECREATE],
 		 c[PLAN_DELETE] + c[PLAN_VOL_DELETE] + c[PLAN_NET_DELETE],
 		 c[PLAN_UNCHANGED]);
 	for (i = 0; i < p->n; i++) {

@@ -3,8 +3,9 @@
 # namespace (tests/lib/netns-libvirtd.sh), with tiny guests under TCG:
 #  - plan, apply, the guest boots from its linked clone and reads its seed,
 #    re-plan and re-apply have nothing to do;
-#  - update (memory), delete (count down), recreate (disk) with the fields
-#    named; a saved plan is refused once libvirt changed;
+#  - update (memory), delete (count down), recreate (disk and CIDR: the
+#    network is made again) with the fields named; a saved plan is refused
+#    once libvirt changed;
 #  - crash safety: the states an apply killed at each step leaves (a disk
 #    without its domain, a defined but stopped domain, an orphan volume, a
 #    base image cut off mid-upload), then real kill -9 at several moments:
@@ -123,15 +124,18 @@ expect "$out" "Apply: 0 created, 2 updated, 0 recreated, 1 deleted, 0 failed."
 [ "$(v dominfo t40-web-1 | awk '/^Max memory/ {print $3}')" = 163840 ] ||
 	fail "web-1 memory not updated"
 no_dup_no_orphan 2
-fleet t40 2 160MiB 72MiB 10.77.0.0/24
+fleet t40 2 160MiB 72MiB 10.77.1.0/24
 h t40 plan >"$out" || fail "plan"
-expect "$out" "-/+ recreate t40-web-1 (disk)"
+expect "$out" "-/+ recreate t40-web-1 (disk, seed, networks, ip)"
+expect "$out" "-/+ network herd-t40-net"
 h t40 apply --verify >"$out" 2>&1 || fail "apply recreate"
 expect "$out" "Apply: 0 created, 0 updated, 2 recreated, 0 deleted, 0 failed."
+v net-dumpxml herd-t40-net | grep -q "<ip address='10.77.1.1' prefix='24'>" ||
+	fail "network not moved to 10.77.1.0/24"
 no_dup_no_orphan 2
 
 # --- the states a killed apply leaves behind, made by hand
-fleet t40 4 160MiB 72MiB 10.77.0.0/24
+fleet t40 4 160MiB 72MiB 10.77.1.0/24
 v vol-create-as herd-t40 t40-web-3.qcow2 1M >/dev/null || fail "vol-create"	# disk, no domain
 v vol-create-as herd-t40 t40-web-9.qcow2 1M >/dev/null || fail "vol-create"	# nobody's
 v vol-create-as herd-t40 t40-web-9-seed.iso 1M >/dev/null || fail "vol-create"
@@ -152,7 +156,7 @@ cat >"$w/foreign.xml" <<EOF
 <os><type arch='x86_64'>hvm</type></os></domain>
 EOF
 v define "$w/foreign.xml" >/dev/null || fail "define foreign"
-fleet t40 6 160MiB 72MiB 10.77.0.0/24
+fleet t40 6 160MiB 72MiB 10.77.1.0/24
 h t40 apply >"$out" 2>&1 && fail "apply took over an untagged domain"
 expect "$out" "Apply: 1 created, 0 updated, 0 recreated, 0 deleted, 1 failed."
 grep -q "^herd: apply: t40-web-5: .*domain t40-web-5 exists and is not fleet 't40''s" "$out" ||
@@ -165,7 +169,7 @@ no_dup_no_orphan 6
 # --- kill -9 at several moments (growing the fleet each time), then apply
 # again.  Counts stay under 10: web-{{index}} pads to the count's width.
 killed_apply() {	# COUNT DELAY
-	fleet t40 "$1" 160MiB 72MiB 10.77.0.0/24
+	fleet t40 "$1" 160MiB 72MiB 10.77.1.0/24
 	(exec "$HERD" -f "$w/t40.yaml" -c "$HERD_TEST_URI" --state-dir "$w/state" \
 	    apply -j 2 >/dev/null 2>&1) &
 	pid=$!

@@ -70,7 +70,7 @@ static void observe_applied(const struct fx *x, struct plan_observed *o)
 
 	memset(o, 0, sizeof *o);
 	o->pool = o->pool_active = true;
-	plan_observed_add_net(o, "herd-lab-labnet", true);
+	plan_net_hash(&x->net, plan_observed_add_net(o, "herd-lab-labnet", true)->hash);
 	for (i = 0; i < x->f.n_vms; i++) {
 		struct plan_obs_vm *v = plan_observed_add_vm(o, x->vms[i].domain);
 		v->name = strdup(x->vms[i].name);
@@ -276,6 +276,30 @@ static void test_network_removed_from_file(void **state)
 	free(x);
 }
 
+static void test_network_changed(void **state)
+{
+	struct fx *x = fx_new();
+	struct plan_observed o;
+	struct plan p;
+	struct buf b;
+
+	(void)state;
+	observe_applied(x, &o);
+	x->net.addr = 0x0a2b0000;		/* a new CIDR: 10.43.0.0/24 */
+	plan_build(&x->f, seeds, &o, &p);
+	assert_int_equal(find(&p, "herd-lab-labnet")->kind, PLAN_NET_RECREATE);
+	assert_int_equal(find(&p, "lab-web-1")->kind, PLAN_RECREATE);
+	assert_string_equal(find(&p, "lab-web-1")->why, "networks");
+	buf_init(&b);
+	plan_format_text(&p, false, &b);
+	assert_non_null(strstr(buf_str(&b), "-/+ network herd-lab-labnet\n"));
+	assert_non_null(strstr(buf_str(&b), "Plan: 0 to create, 0 to update, 4 to recreate,"));
+	buf_release(&b);
+	plan_release(&p);
+	plan_observed_release(&o);
+	free(x);
+}
+
 static void test_vol_owner(void **state)
 {
 	char *s;
@@ -298,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_fingerprint_ignores_order),
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_network_removed_from_file),
+		cmocka_unit_test(test_network_changed),
 		cmocka_unit_test(test_vol_owner),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
