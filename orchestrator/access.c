@@ -54,6 +54,12 @@ int access_open(struct access *a, const struct herd_opts *opts, unsigned flags)
 	return EXIT_OK;
 }
 
+int access_connect(struct access *a, const struct herd_opts *opts,
+		   struct herd_err *err)
+{
+	return a->virt ? 0 : open_virt(a, opts, ACCESS_VIRT, err);
+}
+
 void access_close(struct access *a)
 {
 	if (a->virt)

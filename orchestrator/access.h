@@ -39,6 +39,12 @@ struct access {
 int access_open(struct access *a, const struct herd_opts *opts, unsigned flags);
 void access_close(struct access *a);
 
+/* Connect to libvirt after access_open() without ACCESS_VIRT, for a verb
+ * that only sometimes needs it (herd ssh to a VM without a planned
+ * address); a no-op when connected.  Returns 0, or -1 with err. */
+int access_connect(struct access *a, const struct herd_opts *opts,
+		   struct herd_err *err);
+
 /* Write known_hosts for every VM of the fleet: its name, domain name and
  * planned address with its herd-made host key.  Returns 0 or -1 with err. */
 int access_write_known_hosts(struct access *a, struct herd_err *err);

@@ -26,9 +26,10 @@ static void print_line(void *ud, int is_stderr, const char *line, size_t len)
 	fputc('\n', is_stderr ? stderr : stdout);
 }
 
-/* The address: planned, else what libvirt reports now. */
-static int vm_address(struct access *a, const struct fleet_vm *vm, char *ip,
-		      struct herd_err *err)
+/* The address: planned, else what libvirt reports now (only then is
+ * libvirt needed at all). */
+static int vm_address(struct access *a, const struct herd_opts *opts,
+		      const struct fleet_vm *vm, char *ip, struct herd_err *err)
 {
 	struct track_vm t;
 	size_t idx = (size_t)(vm - a->fleet->vms);
@@ -36,6 +37,8 @@ static int vm_address(struct access *a, const struct fleet_vm *vm, char *ip,
 	ip[0] = '\0';
 	if (vm->spec->n_networks > 0 && vm->nics[0].ip != 0)
 		return 0;
+	if (access_connect(a, opts, err) != 0)
+		return -1;
 	track_init(&t, a, &idx, 1);
 	track_probe(a, &t, 1, 1);
 	if (t.ip[0] == '\0')
@@ -45,7 +48,8 @@ static int vm_address(struct access *a, const struct fleet_vm *vm, char *ip,
 	return 0;
 }
 
-static int run(struct access *a, const struct fleet_vm *vm, const char *cmd)
+static int run(struct access *a, const struct herd_opts *opts,
+	       const struct fleet_vm *vm, const char *cmd)
 {
 	struct herd_err err = HERD_ERR_INIT;
 	struct access_target_hold hold = { NULL, NULL };
@@ -55,7 +59,7 @@ static int run(struct access *a, const struct fleet_vm *vm, const char *cmd)
 	char ip[64];
 	int rc = EXIT_FAIL;
 
-	if (vm_address(a, vm, ip, &err) != 0 ||
+	if (vm_address(a, opts, vm, ip, &err) != 0 ||
 	    access_target(a, vm, ip[0] ? ip : NULL, &tg, &hold, &err) != 0)
 		goto fail;
 	c = sshc_connect(&tg, 10000, NULL, &err);
@@ -88,7 +92,7 @@ int cmd_ssh(const struct herd_opts *opts, int argc, char **argv)
 		cmd_print_usage("ssh", 1);
 		return EXIT_USAGE;
 	}
-	rc = access_open(&a, opts, ACCESS_VIRT | ACCESS_KEYS);
+	rc = access_open(&a, opts, ACCESS_KEYS);
 	if (rc != EXIT_OK)
 		return rc;
 	vm = fleet_find_vm(a.fleet, argv[1]);
@@ -105,7 +109,7 @@ int cmd_ssh(const struct herd_opts *opts, int argc, char **argv)
 			buf_addc(&cmd, ' ');
 		buf_adds(&cmd, argv[i]);
 	}
-	rc = run(&a, vm, argc > 3 ? buf_str(&cmd) : NULL);
+	rc = run(&a, opts, vm, argc > 3 ? buf_str(&cmd) : NULL);
 	buf_release(&cmd);
 	access_close(&a);
 	return rc;
