@@ -29,7 +29,11 @@ const char cmd_apply_help[] =
 	"      --restart  power-cycle running VMs whose cpus or memory changed\n"
 	"      --verify   afterwards, observe libvirt again and fail unless the\n"
 	"                 plan is empty (also the way to apply on test:///default,\n"
-	"                 whose state lives only as long as one connection)\n";
+	"                 whose state lives only as long as one connection)\n"
+	"\n"
+	"The pools herd-<fleet> and herd-images are folders under $HERD_POOL_DIR\n"
+	"on the libvirt host, else /var/lib/herd for a system daemon, else the\n"
+	"state folder's .pools.\n";
 
 #define PLAN_FILE_MAX (64u << 20)
 

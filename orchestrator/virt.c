@@ -313,7 +313,13 @@ static int observe_pool(struct virt *v, const char *fleet, struct plan_observed 
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		plan_observed_add_vol(obs, virStorageVolGetName(vols[i]));
+		/* only names herd gives: console logs and strangers' files are
+		 * not part of the fleet's state (nor of a saved plan's) */
+		char *owner = plan_vol_owner(virStorageVolGetName(vols[i]));
+
+		if (owner != NULL)
+			plan_observed_add_vol(obs, virStorageVolGetName(vols[i]));
+		free(owner);
 		virStorageVolFree(vols[i]);
 	}
 	free(vols);
