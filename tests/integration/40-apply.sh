@@ -11,6 +11,7 @@
 #    base image cut off mid-upload), then real kill -9 at several moments:
 #    the next apply finishes with no duplicate and no orphan;
 #  - a second apply on a locked fleet fails at once;
+#  - clone: full copies the base (no backing file) and grows it;
 #  - destroy leaves another fleet's domain, volume and network and an
 #    untagged domain with a similar name alone; a second destroy is a no-op.
 # Exit 0 pass, 77 skip, 1 fail.
@@ -204,7 +205,15 @@ exec 9>&-
 
 # --- destroy touches this fleet only
 fleet t41 1 128MiB 64MiB 10.78.0.0/24
+sed -i 's/defaults: {/defaults: {clone: full, /' "$w/t41.yaml"	# t41: a full copy
 h t41 apply >"$out" 2>&1 || fail "apply t41"
+v vol-dumpxml t41-web-1.qcow2 --pool herd-t41 >"$w/vol.xml" || fail "t41 volume"
+grep -q '<backingStore' "$w/vol.xml" && fail "clone: full made a linked clone"
+grep -q "<capacity unit='bytes'>67108864</capacity>" "$w/vol.xml" ||
+	fail "full clone not grown to 64 MiB: $(grep capacity "$w/vol.xml")"
+log41=$HERD_POOL_DIR/herd-t41/t41-web-1.console.log
+wait_for 90 grep -q '^herd-tiny: disk vda sectors=131072 base=tiny-base' "$log41" ||
+	fail "t41-web-1 does not boot from its full copy: $(cat "$log41")"
 cat >"$w/untagged.xml" <<EOF
 <domain type='qemu'><name>t40-web-100</name><memory unit='MiB'>64</memory>
 <os><type arch='x86_64'>hvm</type></os></domain>
