@@ -8,6 +8,7 @@
 #	libvirt_ns_start || exit $?	# 77 (skip) when this machine cannot
 #	virsh -c "$HERD_TEST_URI" net-list --all
 #	libvirt_ns_exec ping -c1 10.77.0.10	# reach guests from inside
+#	libvirt_ns_env >state.sh		# later: . ./state.sh; libvirt_ns_stop
 #
 # libvirt_ns_start exports
 #	HERD_TEST_URI	qemu:///system?socket=DIR/sock/libvirt-sock
@@ -282,6 +283,15 @@ _lns_kill_all() {
 	_lns_end=$(( $(date +%s) + 5 ))
 	while [ -n "$(_lns_pids "$1")" ] && [ "$(date +%s)" -lt "$_lns_end" ]; do
 		sleep 0.2
+	done
+}
+
+# Print the state as shell assignments, for a later process (make demo,
+# then make demo-clean) to eval and call libvirt_ns_stop or use the URI.
+libvirt_ns_env() {
+	for _lns_v in HERD_TEST_NS HERD_TEST_DIR HERD_TEST_URI \
+	    HERD_TEST_LIBVIRTD_PID HERD_TEST_VIRTLOGD_PID; do
+		eval "echo \"export $_lns_v='\${$_lns_v:-}'\""
 	done
 }
 

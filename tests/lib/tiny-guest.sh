@@ -95,6 +95,11 @@ fetch_deb() {
 	cached_deb "$1" "$ver"
 }
 
+# A fresh machine may have no package lists yet.
+if ! apt-cache show --no-all-versions linux-image-cloud-amd64 >/dev/null 2>&1
+then
+	timeout 600 apt-get update -q >/dev/null 2>&1
+fi
 # linux-image-cloud-amd64 only depends on the versioned image package.
 kpkg=$(apt-cache show --no-all-versions linux-image-cloud-amd64 2>/dev/null |
     sed -n 's/^Depends: *\(linux-image-[^ ,]*\).*/\1/p' | head -n 1)
