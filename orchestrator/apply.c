@@ -41,9 +41,17 @@ struct run {
 	size_t next, done, total;
 };
 
-static bool is_vm_work(enum plan_kind k)
+/* Work for the workers; a pending restart only with --restart. */
+static bool is_vm_work(const struct run *r, enum plan_kind k)
 {
-	return k == PLAN_RECREATE || k == PLAN_CREATE || k == PLAN_UPDATE || k == PLAN_START;
+	return k == PLAN_RECREATE || k == PLAN_CREATE || k == PLAN_UPDATE ||
+	       k == PLAN_START || (k == PLAN_RESTART && r->o->restart);
+}
+
+/* Actions that do something (and are reported). */
+static bool is_work(const struct run *r, enum plan_kind k)
+{
+	return k != PLAN_UNCHANGED && (k != PLAN_RESTART || r->o->restart);
 }
 
 static void finish(struct run *r, size_t i, const struct herd_err *e)
@@ -414,7 +422,7 @@ static void *worker(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&r->mu);
-		while (r->next < r->p->n && !is_vm_work(r->p->acts[r->next].kind))
+		while (r->next < r->p->n && !is_vm_work(r, r->p->acts[r->next].kind))
 			r->next++;
 		i = r->next++;
 		pthread_mutex_unlock(&r->mu);
@@ -424,6 +432,7 @@ static void *worker(void *arg)
 		switch (r->p->acts[i].kind) {
 		case PLAN_UPDATE: vm_update(r, &r->p->acts[i], &e); break;
 		case PLAN_START: virt_domain_start(r->v, r->p->acts[i].object, &e); break;
+		case PLAN_RESTART: virt_domain_restart(r->v, r->p->acts[i].object, &e); break;
 		default: vm_create(r, &r->p->acts[i], &e); break;
 		}
 		finish(r, i, &e);
@@ -464,17 +473,17 @@ int apply_run(struct virt *v, const struct fleet *f, const struct plan *p,
 	r.dtype = virt_domain_type(v, f->accel);
 	pthread_mutex_init(&r.mu, NULL);
 	for (i = 0; i < p->n; i++)
-		if (p->acts[i].kind != PLAN_UNCHANGED)
+		if (is_work(&r, p->acts[i].kind))
 			r.total++;
 	for (i = 0; i < p->n; i++)
-		n_work += is_vm_work(p->acts[i].kind);
+		n_work += is_vm_work(&r, p->acts[i].kind);
 	if (prepare(&r, err) == 0) {
 		prepare_images(&r);
 		run_workers(&r, n_work);
 	} else {
 		/* no pool or network: nothing can be made; every action says why */
 		for (i = 0; i < p->n; i++)
-			if (p->acts[i].kind != PLAN_UNCHANGED)
+			if (is_work(&r, p->acts[i].kind))
 				finish(&r, i, err);
 	}
 	for (i = 0; i < f->n_images; i++) {

@@ -41,6 +41,7 @@ static const char *const done_verb[PLAN_KIND_COUNT] = {
 	[PLAN_DELETE] = "deleted", [PLAN_VOL_DELETE] = "deleted volume",
 	[PLAN_NET_DELETE] = "deleted network", [PLAN_RECREATE] = "recreated",
 	[PLAN_CREATE] = "created", [PLAN_UPDATE] = "updated", [PLAN_START] = "started",
+	[PLAN_RESTART] = "restarted",
 };
 
 struct ui {
@@ -125,17 +126,29 @@ static void print_summary(const struct session *s, const struct apply_report *re
 			continue;
 		}
 		ok[a->kind]++;
-		if (a->kind == PLAN_UPDATE && a->restart && !restart)
+		if ((a->kind == PLAN_UPDATE || a->kind == PLAN_RESTART) && a->restart && !restart)
 			log_warn("%s: running with the old cpus/memory until restarted "
 				 "(herd apply --restart)", a->object);
 	}
 	printf("Apply: %zu created, %zu updated, %zu recreated, %zu deleted, %zu failed.\n",
-	       ok[PLAN_CREATE], ok[PLAN_UPDATE] + ok[PLAN_START], ok[PLAN_RECREATE],
+	       ok[PLAN_CREATE],
+	       ok[PLAN_UPDATE] + ok[PLAN_START] + (restart ? ok[PLAN_RESTART] : 0),
+	       ok[PLAN_RECREATE],
 	       ok[PLAN_DELETE] + ok[PLAN_VOL_DELETE] + ok[PLAN_NET_DELETE], rep->n_failed);
 }
 
+static void warn_restarts(const struct plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->acts[i].kind == PLAN_RESTART)
+			log_warn("%s: %s (herd apply --restart)", p->acts[i].object,
+				 p->acts[i].why);
+}
+
 /* --verify: observe again; the plan must now be empty. */
-static int verify(struct session *s)
+static int verify(struct session *s, bool restart)
 {
 	struct herd_err err = HERD_ERR_INIT;
 	struct buf b;
@@ -148,7 +161,7 @@ static int verify(struct session *s)
 	buf_init(&b);
 	plan_format_summary(&s->plan, &b);
 	printf("Verify: %s\n", buf_str(&b));
-	if (!plan_is_empty(&s->plan)) {
+	if (!plan_is_empty(&s->plan, restart)) {
 		log_error("apply: libvirt does not match the file after apply");
 		rc = EXIT_FAIL;
 	}
@@ -207,9 +220,10 @@ static int run(struct session *s, const struct args *a)
 
 	if (a->plan_file != NULL && check_saved(a->plan_file, s) < 0)
 		return EXIT_FAIL;
-	if (plan_is_empty(&s->plan)) {
+	if (plan_is_empty(&s->plan, a->restart)) {
 		printf("Nothing to do: %zu unchanged.\n", s->plan.count[PLAN_UNCHANGED]);
-		return a->verify ? verify(s) : EXIT_OK;
+		warn_restarts(&s->plan);
+		return a->verify ? verify(s, a->restart) : EXIT_OK;
 	}
 	buf_init(&b);
 	plan_format_text(&s->plan, false, &b);
@@ -220,7 +234,7 @@ static int run(struct session *s, const struct args *a)
 	print_summary(s, &rep, a->restart);
 	apply_report_release(&rep);
 	if (rc == EXIT_OK && a->verify)
-		rc = verify(s);
+		rc = verify(s, a->restart);
 	return rc;
 }
 

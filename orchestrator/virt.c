@@ -205,6 +205,24 @@ static void copy_attr(const char *xml, const char *name, char *out, size_t outle
 	free(s);
 }
 
+/* A running domain's persistent cpus and memory (what a restart gives),
+ * from its inactive XML; left 0 (= as live) when that cannot be read. */
+static void config_size(virDomainPtr dom, struct plan_obs_vm *o)
+{
+	char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
+	const char *m, *c;
+
+	if (xml == NULL)
+		return;
+	m = strstr(xml, "<memory unit='KiB'>");
+	c = strstr(xml, "<vcpu");
+	if (m != NULL && c != NULL && (c = strchr(c, '>')) != NULL) {
+		o->cfg_memory = strtoull(m + strlen("<memory unit='KiB'>"), NULL, 10) * 1024;
+		o->cfg_cpus = (unsigned)strtoul(c + 1, NULL, 10);
+	}
+	free(xml);
+}
+
 static int observe_domain(virDomainPtr dom, const char *meta, struct plan_observed *obs,
 			  struct herd_err *err)
 {
@@ -226,6 +244,8 @@ static int observe_domain(virDomainPtr dom, const char *meta, struct plan_observ
 	o->memory = (uint64_t)info.maxMem * 1024;
 	o->state = info.state == VIR_DOMAIN_SHUTOFF ? PLAN_DOM_OFF
 		 : info.state == VIR_DOMAIN_RUNNING ? PLAN_DOM_RUNNING : PLAN_DOM_OTHER;
+	if (o->state != PLAN_DOM_OFF)
+		config_size(dom, o);
 	return 0;
 }
 

@@ -278,31 +278,46 @@ static unsigned changed_fields(const struct plan_hashes *want, const struct plan
 	return bits;
 }
 
+/* "cpus 1 -> 2, memory 128MiB -> 160MiB" for what differs; false if
+ * nothing does. */
+static bool size_why(unsigned have_cpus, uint64_t have_mem, const struct fleet_spec *s,
+		     char *why, size_t len)
+{
+	size_t off = 0;
+
+	why[0] = '\0';
+	if (have_cpus != s->cpus)
+		off = (size_t)snprintf(why, len, "cpus %u -> %u", have_cpus, s->cpus);
+	if (have_mem / 1024 != s->memory / 1024)
+		snprintf(why + off, len - off, "%smemory %lluMiB -> %lluMiB", off ? ", " : "",
+			 (unsigned long long)(have_mem >> 20),
+			 (unsigned long long)(s->memory >> 20));
+	return why[0] != '\0';
+}
+
 static void diff_vm(const struct fleet_vm *vm, const struct plan_hashes *h,
 		    const struct plan_obs_vm *o, struct acts *l)
 {
-	uint64_t mem = vm->spec->memory;
-	unsigned cpus = vm->spec->cpus;
+	char why[sizeof l->a->why];
 	struct plan_action *a;
-	size_t off;
 
 	if (o == NULL) {
 		a = act_add(l, PLAN_CREATE, vm->domain);
 	} else if (strcmp(o->h.spec, h->spec) != 0) {
 		a = act_add(l, PLAN_RECREATE, vm->domain);
 		a->changed = changed_fields(h, &o->h, a->why, sizeof a->why);
-	} else if (o->cpus != cpus || o->memory / 1024 != mem / 1024) {
+	} else if (size_why(o->cfg_cpus ? o->cfg_cpus : o->cpus,
+			    o->cfg_memory ? o->cfg_memory : o->memory, vm->spec, why,
+			    sizeof why)) {
 		a = act_add(l, PLAN_UPDATE, vm->domain);
-		off = 0;
-		if (o->cpus != cpus)
-			off = (size_t)snprintf(a->why, sizeof a->why, "cpus %u -> %u",
-					       o->cpus, cpus);
-		if (o->memory / 1024 != mem / 1024)
-			snprintf(a->why + off, sizeof a->why - off,
-				 "%smemory %lluMiB -> %lluMiB", off ? ", " : "",
-				 (unsigned long long)(o->memory >> 20),
-				 (unsigned long long)(mem >> 20));
+		memcpy(a->why, why, sizeof why);
 		a->restart = o->state != PLAN_DOM_OFF;
+	} else if (o->state != PLAN_DOM_OFF &&
+		   size_why(o->cpus, o->memory, vm->spec, why, sizeof why)) {
+		/* defined with the new size, still running with the old one */
+		a = act_add(l, PLAN_RESTART, vm->domain);
+		snprintf(a->why, sizeof a->why, "%.140s pending", why);
+		a->restart = true;
 	} else if (o->state == PLAN_DOM_OFF) {
 		a = act_add(l, PLAN_START, vm->domain);
 	} else {
@@ -476,7 +491,7 @@ void plan_release(struct plan *p)
 	memset(p, 0, sizeof *p);
 }
 
-bool plan_is_empty(const struct plan *p)
+bool plan_is_empty(const struct plan *p, bool with_restarts)
 {
-	return p->count[PLAN_UNCHANGED] == p->n;
+	return p->count[PLAN_UNCHANGED] + (with_restarts ? 0 : p->count[PLAN_RESTART]) == p->n;
 }

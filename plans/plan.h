@@ -48,8 +48,10 @@ struct plan_obs_vm {
 	char *domain;			/* libvirt name, "<fleet>-<vm>" */
 	char *name;			/* vm name from the metadata */
 	struct plan_hashes h;		/* from the metadata ("" when absent) */
-	unsigned cpus;
+	unsigned cpus;			/* what it runs with (live when running) */
 	uint64_t memory;		/* bytes */
+	unsigned cfg_cpus;		/* its persistent definition; 0: as above */
+	uint64_t cfg_memory;
 	enum plan_dom_state state;
 };
 
@@ -126,6 +128,7 @@ enum plan_kind {
 	PLAN_CREATE,
 	PLAN_UPDATE,
 	PLAN_START,
+	PLAN_RESTART,		/* redefined, runs with the old cpus/memory */
 	PLAN_UNCHANGED,
 	PLAN_KIND_COUNT
 };
@@ -137,7 +140,7 @@ struct plan_action {
 	char *object;				/* domain, network or volume name */
 	struct plan_hashes h;			/* desired hashes (VM actions) */
 	unsigned changed;			/* RECREATE: bits of enum plan_field */
-	bool restart;				/* UPDATE: running, needs a restart */
+	bool restart;				/* UPDATE, RESTART: running, needs a restart */
 	char why[160];				/* "image, disk" or "cpus 1 -> 2" */
 };
 
@@ -155,7 +158,8 @@ void plan_build(const struct fleet *f, const char *const *seed_hashes,
 		const struct plan_observed *obs, struct plan *p);
 void plan_release(struct plan *p);
 
-/* True when applying p would change nothing (only UNCHANGED actions). */
-bool plan_is_empty(const struct plan *p);
+/* True when applying p would change nothing: only UNCHANGED actions, and
+ * RESTART ones unless with_restarts (apply --restart). */
+bool plan_is_empty(const struct plan *p, bool with_restarts);
 
 #endif

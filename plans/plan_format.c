@@ -21,6 +21,7 @@ static const struct {
 	[PLAN_CREATE] = { "+", "create", "create" },
 	[PLAN_UPDATE] = { "~", "update", "update" },
 	[PLAN_START] = { "~", "start", "start" },
+	[PLAN_RESTART] = { "~", "restart", "restart" },
 	[PLAN_UNCHANGED] = { " ", "unchanged", "unchanged" },
 };
 
@@ -30,7 +31,7 @@ void plan_format_summary(const struct plan *p, struct buf *out)
 
 	buf_addf(out, "Plan: %zu to create, %zu to update, %zu to recreate, "
 		 "%zu to delete, %zu unchanged.",
-		 c[PLAN_CREATE], c[PLAN_UPDATE] + c[PLAN_START],
+		 c[PLAN_CREATE], c[PLAN_UPDATE] + c[PLAN_START] + c[PLAN_RESTART],
 		 c[PLAN_RECREATE] + c[PLAN_NET_RECREATE],
 		 c[PLAN_DELETE] + c[PLAN_VOL_DELETE] + c[PLAN_NET_DELETE],
 		 c[PLAN_UNCHANGED]);
@@ -41,7 +42,7 @@ static void action_text(const struct plan_action *a, struct buf *out)
 	buf_addf(out, "%s %s %s", kinds[a->kind].mark, kinds[a->kind].verb, a->object);
 	if (a->why[0] != '\0')
 		buf_addf(out, " (%s)", a->why);
-	if (a->kind == PLAN_UPDATE && a->restart)
+	if ((a->kind == PLAN_UPDATE || a->kind == PLAN_RESTART) && a->restart)
 		buf_adds(out, " [restart needed: apply --restart]");
 	buf_addc(out, '\n');
 }
@@ -86,7 +87,7 @@ static void action_json(const struct plan_action *a, struct buf *out)
 			}
 		buf_adds(out, "]");
 	}
-	if (a->kind == PLAN_UPDATE)
+	if (a->kind == PLAN_UPDATE || a->kind == PLAN_RESTART)
 		buf_addf(out, ", \"restart_needed\": %s", a->restart ? "true" : "false");
 	if (a->why[0] != '\0') {
 		buf_adds(out, ", ");
@@ -108,7 +109,7 @@ void plan_format_json(const struct plan *p, const char *fleet, struct buf *out)
 		 p->observed_fp, p->desired_fp);
 	buf_addf(out, "  \"summary\": {\"create\": %zu, \"update\": %zu, \"recreate\": %zu, "
 		 "\"delete\": %zu, \"unchanged\": %zu},\n  \"actions\": [",
-		 c[PLAN_CREATE], c[PLAN_UPDATE] + c[PLAN_START],
+		 c[PLAN_CREATE], c[PLAN_UPDATE] + c[PLAN_START] + c[PLAN_RESTART],
 		 c[PLAN_RECREATE] + c[PLAN_NET_RECREATE],
 		 c[PLAN_DELETE] + c[PLAN_VOL_DELETE] + c[PLAN_NET_DELETE],
 		 c[PLAN_UNCHANGED]);

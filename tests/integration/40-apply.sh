@@ -125,6 +125,20 @@ expect "$out" "Apply: 0 created, 2 updated, 0 recreated, 1 deleted, 0 failed."
 [ "$(v dominfo t40-web-1 | awk '/^Max memory/ {print $3}')" = 163840 ] ||
 	fail "web-1 memory not updated"
 no_dup_no_orphan 2
+# without --restart: redefined, the restart stays pending and is not redone
+fleet t40 2 192MiB 64MiB 10.77.0.0/24
+h t40 apply >"$out" 2>&1 || fail "apply without --restart"
+expect "$out" "Apply: 0 created, 2 updated, 0 recreated, 0 deleted, 0 failed."
+grep -q "t40-web-1: running with the old cpus/memory until restarted" "$out" ||
+	fail "no restart warning"
+h t40 plan >"$out" || fail "plan"
+expect "$out" "~ restart t40-web-1 (memory 160MiB -> 192MiB pending) [restart needed: apply --restart]"
+h t40 apply >"$out" 2>&1 || fail "apply with a pending restart"
+expect "$out" "Nothing to do: 0 unchanged."
+h t40 apply --restart --verify >"$out" 2>&1 || fail "apply --restart"
+expect "$out" "Apply: 0 created, 2 updated, 0 recreated, 0 deleted, 0 failed."
+[ "$(v dominfo t40-web-2 | awk '/^Max memory/ {print $3}')" = 196608 ] ||
+	fail "web-2 not restarted with 192 MiB"
 fleet t40 2 160MiB 72MiB 10.77.1.0/24
 h t40 plan >"$out" || fail "plan"
 expect "$out" "-/+ recreate t40-web-1 (disk, seed, networks, ip)"

@@ -113,7 +113,7 @@ static void test_empty_world_creates_everything(void **state)
 	assert_string_equal(p.acts[0].object, "herd-lab");
 	assert_int_equal(p.acts[1].kind, PLAN_NET_CREATE);
 	assert_string_equal(p.acts[1].object, "herd-lab-labnet");
-	assert_false(plan_is_empty(&p));
+	assert_false(plan_is_empty(&p, true));
 	buf_init(&b);
 	plan_format_summary(&p, &b);
 	assert_string_equal(buf_str(&b),
@@ -132,7 +132,7 @@ static void test_applied_world_is_unchanged(void **state)
 	(void)state;
 	observe_applied(x, &o);
 	plan_build(&x->f, seeds, &o, &p);
-	assert_true(plan_is_empty(&p));
+	assert_true(plan_is_empty(&p, true));
 	assert_int_equal(p.count[PLAN_UNCHANGED], 3);
 	plan_release(&p);
 	plan_observed_release(&o);
@@ -206,6 +206,27 @@ static void test_start_and_memory_update(void **state)
 	assert_non_null(strstr(buf_str(&b),
 			       "Plan: 0 to create, 2 to update, 0 to recreate, 0 to delete, 1 unchanged."));
 	buf_release(&b);
+	plan_release(&p);
+	plan_observed_release(&o);
+	free(x);
+}
+
+static void test_restart_pending(void **state)
+{
+	struct fx *x = fx_new();
+	struct plan_observed o;
+	struct plan p;
+
+	(void)state;
+	observe_applied(x, &o);
+	x->vms[0].spec = &x->big;
+	o.vms[0].cfg_cpus = 2;			/* redefined with 2, runs with 1 */
+	o.vms[0].cfg_memory = x->big.memory;
+	plan_build(&x->f, seeds, &o, &p);
+	assert_int_equal(find(&p, "lab-web-1")->kind, PLAN_RESTART);
+	assert_string_equal(find(&p, "lab-web-1")->why, "cpus 1 -> 2 pending");
+	assert_true(plan_is_empty(&p, false));	/* apply: nothing to do */
+	assert_false(plan_is_empty(&p, true));	/* apply --restart: restart it */
 	plan_release(&p);
 	plan_observed_release(&o);
 	free(x);
@@ -319,6 +340,7 @@ int main(void)
 		cmocka_unit_test(test_applied_world_is_unchanged),
 		cmocka_unit_test(test_mixed_changes),
 		cmocka_unit_test(test_start_and_memory_update),
+		cmocka_unit_test(test_restart_pending),
 		cmocka_unit_test(test_fingerprint_ignores_order),
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_network_removed_from_file),
