@@ -14,6 +14,7 @@
 #include "orchestrator/apply.h"
 #include "orchestrator/virt.h"
 #include "orchestrator/virt_domain.h"
+#include "orchestrator/virt_pool.h"
 #include "plans/plan.h"
 
 #define N_VMS 1000
@@ -213,11 +214,73 @@ static void test_domain_xml_escapes(void **state)
 	free(xml);
 }
 
+/* Failing calls say what failed and why, and free what they took (ASan
+ * would report a leak). */
+static void test_failures(void **state)
+{
+	struct herd_err err = HERD_ERR_INIT;
+	struct virt *v = virt_open("test:///default", &err);
+	char *path = NULL;
+
+	(void)state;
+	assert_non_null(v);
+	assert_int_equal(virt_vol_create_full(v, "nopool", "a", "nopool", "b", 1, &path, &err), -1);
+	assert_non_null(strstr(err.msg, "pool nopool: "));
+	assert_int_equal(virt_pool_ensure(v, "p1", "/nonexistent/p1", &err), 0);
+	assert_int_equal(virt_vol_create_full(v, "p1", "a", "p1", "missing", 1, &path, &err), -1);
+	assert_non_null(strstr(err.msg, "base volume p1/missing: "));
+	assert_null(path);
+	assert_int_equal(virt_domain_start(v, "nosuch", &err), -1);
+	assert_non_null(strstr(err.msg, "domain nosuch: "));
+	assert_int_equal(virt_vol_delete(v, "p1", "missing", &err), 0);	/* nothing to do */
+	virt_close(v);
+	assert_null(virt_open("nosuchdriver:///x", &err));
+	assert_non_null(strstr(err.msg, "connect to nosuchdriver:///x: "));
+}
+
+/* A VM whose image cannot be had fails alone, with the image named. */
+static void test_bad_image_fails_one_vm(void **state)
+{
+	struct herd_err err = HERD_ERR_INIT;
+	struct virt *v = virt_open("test:///default", &err);
+	struct big *b = big_new(3);
+	struct fleet_image img = { 0 };
+	struct fleet_spec with_image;
+	struct apply_opts o = { 2, false, "/nonexistent", NULL, NULL, NULL, NULL };
+	struct apply_report rep;
+	struct plan p;
+	size_t i;
+
+	(void)state;
+	img.name = "gone";
+	img.path = "/nonexistent/gone.qcow2";
+	with_image = b->spec;
+	with_image.image = &img;
+	b->f.images = &img;
+	b->f.n_images = 1;
+	b->vms[1].spec = &with_image;
+	plan_now(v, &b->f, &p);
+	assert_int_equal(apply_run(v, &b->f, &p, &o, &rep, &err), -1);
+	assert_int_equal(rep.n_failed, 1);
+	for (i = 0; i < p.n; i++)
+		if (strcmp(p.acts[i].object, "scale-n-0002") == 0)
+			assert_non_null(strstr(rep.results[i].msg, "image 'gone'"));
+	apply_report_release(&rep);
+	plan_release(&p);
+	plan_now(v, &b->f, &p);
+	assert_int_equal(p.count[PLAN_CREATE], 1);	/* only the failed one is left */
+	plan_release(&p);
+	virt_close(v);
+	big_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_domain_xml_escapes),
 		cmocka_unit_test(test_untagged_domain_is_ignored),
+		cmocka_unit_test(test_failures),
+		cmocka_unit_test(test_bad_image_fails_one_vm),
 		cmocka_unit_test(test_thousand_vms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
