@@ -238,12 +238,14 @@ static bool stage_ip(struct run *r, struct track_vm *t)
 	return ok;
 }
 
-/* A login attempt lasts at most SSH_ATTEMPT_MS.  Until sshd has answered
- * once, a bare TCP connect of at most SSH_TCP_CHECK_MS comes first, so a
- * guest that stops meanwhile is noticed within it: a stopped guest's
- * address does not refuse, it stays silent, and a login attempt would sit
- * out its whole timeout. */
-#define SSH_ATTEMPT_MS 5000
+/* A login attempt lasts at most SSH_ATTEMPT_MS, which is also the
+ * session's timeout for what follows (libssh applies it to every blocking
+ * call: opening the cloud-init stage's channel on a loaded TCG guest).
+ * Until sshd has answered once, a bare TCP connect of at most
+ * SSH_TCP_CHECK_MS comes first, so a guest that stops meanwhile is noticed
+ * within it: a stopped guest's address does not refuse, it stays silent,
+ * and a login attempt would sit out its whole timeout. */
+#define SSH_ATTEMPT_MS 10000
 #define SSH_TCP_CHECK_MS 1500
 
 /* Does anything listen?  Refused or unreachable, or SSHC_OK (accepted) or
