@@ -136,10 +136,12 @@ boot=$(since "$s")
 grep -a "${DEBIAN_READY}.* finished at" "$log" | tr -d '\r' | sed 's/^/  guest: /'
 
 gs() {
-	libvirt_ns_exec timeout 60 ssh -q -i "$w/key" -o BatchMode=yes \
+	libvirt_ns_exec timeout 120 ssh -q -i "$w/key" -o BatchMode=yes \
 	    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
 	    -o ConnectTimeout=10 "herd@$addr" "$@"
 }
+# sshd may still be starting, or slow to answer under TCG on a busy host.
+wait_for 120 gs true || fail "no SSH login within 120 s"
 out=$(gs 'cloud-init status --wait >/dev/null; echo "status=$?";
 	hostname; cat /run/herd-marker; sudo -n id -u;
 	ip -4 -o addr show | grep -o "inet [0-9.]*" | tr "\n" " "; echo;

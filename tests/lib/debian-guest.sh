@@ -16,8 +16,10 @@
 #
 # Cached in ${HERD_TEST_CACHE:-/var/cache/herd-test}/debian12-KEY (KEY: a
 # hash of this script), so it is rebuilt only when the recipe changes; the
-# downloaded .debs stay in .../debootstrap-debs for rebuilds.  A first build
-# takes several minutes.  Exit 77 when this machine cannot build it (not
+# debootstrapped root (debian12-rootfs-KEY.tar.zst, keyed by the package
+# list and the debootstrap step only) and the downloaded .debs
+# (debootstrap-debs/) are kept for rebuilds.  A first build takes several
+# minutes; a rebuild after a change below debootstrap, about one.  Exit 77 when this machine cannot build it (not
 # root, no debootstrap), 1 on failure.
 #
 # Mirror: the one apt uses here for bookworm main (HERD_DEBIAN_MIRROR
@@ -27,11 +29,12 @@
 # starts can listen on or send to the host's network.
 #
 # Fixes over plain debootstrap, for cloud-init to work: /etc/fstab mounts
-# /dev/vda on /; /etc/network/interfaces sources interfaces.d/* (where
+# /dev/vda on / (no fsck: every VM starts from a fresh clone); /etc/network/interfaces sources interfaces.d/* (where
 # cloud-init writes the seed's network-config); cloud-init only looks for
 # NoCloud (no network metadata services); no SSH host keys, no machine-id,
 # no hostname baked in (each VM makes its own); e2fsprogs so cloud-init can
-# grow the file system to the disk's size.
+# grow the file system to the disk's size; the en_US.UTF-8 locale that
+# cloud-init's locale module sets; dhclient retrying every few seconds.
 set -u
 
 pkgs="systemd-sysv,udev,cloud-init,python3-cffi-backend,openssh-server"
@@ -61,7 +64,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "debian-guest: needs root (debootstrap)" >&2
 	exit 77
 fi
-for t in debootstrap unshare chroot mkfs.ext4 qemu-img flock timeout; do
+for t in debootstrap unshare chroot mkfs.ext4 qemu-img flock timeout zstd tar; do
 	command -v "$t" >/dev/null 2>&1 ||
 	    { echo "debian-guest: missing $t (make deps)" >&2; exit 77; }
 done
@@ -109,6 +112,21 @@ started=$(date +%s)
 log=$work/build.log
 echo "debian-guest: building in $work from $mirror (log: $log)" >&2
 
+# The root file system as debootstrap leaves it is cached on its own (a
+# tarball keyed by the text of the block below and the package list), so a
+# change to the configuration after it rebuilds the image in a minute
+# instead of re-running debootstrap.
+rootfs_key=$( (echo "$pkgs $suite"
+    sed -n '/^# >>> rootfs recipe/,/^# <<< rootfs recipe/p' "$self") |
+    sha256sum | cut -c1-16)
+rootfs="$cache/debian12-rootfs-$rootfs_key.tar.zst"
+mkdir -p "$root" || exit 1
+if [ -f "$rootfs" ]; then
+	zstd -q -dc "$rootfs" | tar -C "$root" --numeric-owner --xattrs \
+	    --xattrs-include='*' -xpf - ||
+	    { echo "debian-guest: cannot unpack $rootfs" >&2; exit 1; }
+else
+# >>> rootfs recipe
 # Stage 1 downloads and unpacks; stage 2 configures, offline and isolated.
 timeout 1800 debootstrap --variant=minbase --foreign --merged-usr \
     --include="$pkgs" --cache-dir="$cache/debootstrap-debs" \
@@ -117,6 +135,17 @@ timeout 1800 debootstrap --variant=minbase --foreign --merged-usr \
 timeout 2400 unshare --net --fork --pid --mount-proc \
     chroot "$root" /debootstrap/debootstrap --second-stage >>"$log" 2>&1 ||
     { tail -n 20 "$log" >&2; echo "debian-guest: debootstrap stage 2 failed" >&2; exit 1; }
+rm -rf "$root/debootstrap" "$root"/var/cache/apt/archives/*.deb
+# <<< rootfs recipe
+	tar -C "$root" --numeric-owner --xattrs --xattrs-include='*' -cf - . |
+	    zstd -q -T0 -3 -o "$work/rootfs.tar.zst" &&
+	    mv "$work/rootfs.tar.zst" "$rootfs" ||
+	    { echo "debian-guest: cannot save $rootfs" >&2; exit 1; }
+	# Only the current root file system is worth keeping.
+	for f in "$cache"/debian12-rootfs-*.tar.zst; do
+		[ "$f" = "$rootfs" ] || rm -f "$f"
+	done
+fi
 
 # cloud-init's locale module (default en_US.UTF-8) runs update-locale,
 # which refuses a locale that was never generated, and Debian's locale-gen
@@ -129,7 +158,7 @@ timeout 600 unshare --net --fork --pid --mount-proc \
     { tail -n 5 "$log" >&2; echo "debian-guest: locale-gen failed" >&2; exit 1; }
 
 cat >"$root/etc/fstab" <<'EOF'
-/dev/vda / ext4 errors=remount-ro 0 1
+/dev/vda / ext4 errors=remount-ro 0 0
 EOF
 cat >"$root/etc/network/interfaces" <<'EOF'
 auto lo
@@ -141,6 +170,14 @@ mkdir -p "$root/etc/network/interfaces.d" "$root/etc/cloud/cloud.cfg.d"
 cat >"$root/etc/cloud/cloud.cfg.d/90-herd-test.cfg" <<'EOF'
 # herd test image: seeds come from a NoCloud (cidata) volume only.
 datasource_list: [NoCloud, None]
+EOF
+# dhclient waits 10 s, then longer and longer (up to 2 min), after a lost
+# DISCOVER, such as one sent while the bridge port is not yet forwarding.
+cat >>"$root/etc/dhcp/dhclient.conf" <<'EOF'
+
+# herd test image: retry DHCP quickly.
+initial-interval 1;
+backoff-cutoff 4;
 EOF
 echo "deb $mirror $suite main" >"$root/etc/apt/sources.list"
 echo localhost >"$root/etc/hostname"
