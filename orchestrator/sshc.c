@@ -30,6 +30,8 @@ struct sshc {
 	int fd;			/* our TCP socket, -1 before the connect */
 	dev_t fd_dev;		/* its identity, see sock_release() */
 	ino_t fd_ino;
+	int (*cancelled)(void *ud);	/* sshc_set_cancel() */
+	void *cancel_ud;
 };
 
 static const char *const fail_str[] = {
@@ -471,6 +473,8 @@ static int pump_run(struct sshc *s, ssh_channel ch, int in_fd, bool pty,
 			return -1;
 		if (ssh_channel_is_eof(ch) || ssh_channel_is_closed(ch))
 			return 0;
+		if (s->cancelled != NULL && s->cancelled(s->cancel_ud))
+			return herd_errf(err, HERD_E_SSH, "%s: cancelled", s->what);
 		if (pty)
 			pump_winch(ch);
 		pfd[0] = (struct pollfd){ .fd = ssh_get_fd(s->session), .events = POLLIN };
@@ -482,6 +486,12 @@ static int pump_run(struct sshc *s, ssh_channel ch, int in_fd, bool pty,
 		    pump_stdin(s, ch, &in_fd, err) < 0)
 			return -1;
 	}
+}
+
+void sshc_set_cancel(struct sshc *s, int (*cancelled)(void *ud), void *ud)
+{
+	s->cancelled = cancelled;
+	s->cancel_ud = ud;
 }
 
 /* Wait for the exit status after the output ended. */

@@ -84,6 +84,13 @@ struct sshc *sshc_wait(const struct sshc_target *t, int timeout_ms,
 int sshc_exec(struct sshc *s, const char *cmd, sshc_line_fn fn, void *ud,
 	      struct sshc_exit *ex, struct herd_err *err);
 
+/* Let the caller end a running sshc_exec(): cancelled(ud) is called about
+ * every PUMP_POLL_MS while a command runs; when it returns true the command
+ * is abandoned and sshc_exec() fails with "cancelled".  A guest that dies
+ * mid-command sends no FIN, so without this the wait has no end.  NULL
+ * removes the hook. */
+void sshc_set_cancel(struct sshc *s, int (*cancelled)(void *ud), void *ud);
+
 /* Interactive session on this process's stdin/stdout/stderr: a login
  * shell when cmd is NULL, else cmd.  With want_pty and a terminal on
  * stdin: a remote PTY of the local window size, the local terminal in raw

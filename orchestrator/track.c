@@ -369,8 +369,21 @@ static int wait_boot_finished(struct run *r, struct track_vm *t, struct sshc *c,
 /* Ask cloud-init how it went.  Returns true when the SSH session broke
  * (a loaded guest that is slow to open a channel, a guest that rebooted)
  * and there is time left: the caller logs in again and asks again. */
+struct cancel_ctx {
+	struct run *r;
+	struct track_vm *t;
+};
+
+static int cancel_check(void *ud)
+{
+	struct cancel_ctx *cc = ud;
+
+	return done_waiting(cc->r, cc->t);
+}
+
 static bool stage_cloud_init(struct run *r, struct track_vm *t, struct sshc *c)
 {
+	struct cancel_ctx cc = { r, t };
 	struct herd_err err = HERD_ERR_INIT;
 	struct sshc_exit ex = { -1, "" };
 	struct buf out;
@@ -379,6 +392,9 @@ static bool stage_cloud_init(struct run *r, struct track_vm *t, struct sshc *c)
 	bool again = false;
 
 	buf_init(&out);
+	/* A guest that dies mid-command never closes the TCP connection: stop
+	 * reading when the VM stopped, another failed, or time is up. */
+	sshc_set_cancel(c, cancel_check, &cc);
 	/* The guest's own timeout bounds the wait: the command is herd's,
 	 * with a number only. */
 	snprintf(cmd, sizeof cmd, "timeout %d cloud-init status --wait --long",
@@ -407,6 +423,7 @@ static bool stage_cloud_init(struct run *r, struct track_vm *t, struct sshc *c)
 	} else {
 		fail(r, t, "cloud-init failed (status %d): %s", ex.status, buf_str(&out));
 	}
+	sshc_set_cancel(c, NULL, NULL);
 	buf_release(&out);
 	return again;
 }

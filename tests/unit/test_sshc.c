@@ -1,6 +1,8 @@
 /* tests/unit/test_sshc.c — the SSH client against a real OpenSSH server. */
 #include "testutil.h"
 
+#include <time.h>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <pty.h>
@@ -349,6 +351,38 @@ static int count_fds(void)
 	return n;
 }
 
+static int polls_left(void *ud)
+{
+	int *n = ud;
+
+	return --*n <= 0;
+}
+
+/* A command that never ends (as on a guest that died mid-command) is
+ * abandoned when the caller's cancel hook says so. */
+static void test_exec_cancel(void **state)
+{
+	struct sshc_target t = fx_target(&fx, "vm1");
+	struct herd_err err = HERD_ERR_INIT;
+	struct sshc_exit ex;
+	struct timespec a, b;
+	struct sshc *s;
+	int polls = 5;
+
+	(void)state;
+	FX_SKIP_IF_NEEDED(&fx);
+	s = sshc_connect(&t, 5000, NULL, &err);
+	assert_non_null(s);
+	sshc_set_cancel(s, polls_left, &polls);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(sshc_exec(s, "sleep 30", NULL, NULL, &ex, &err), -1);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	assert_non_null(strstr(err.msg, "cancelled"));
+	assert_true(b.tv_sec - a.tv_sec < 10);
+	assert_true(polls <= 0);
+	sshc_free(s);
+}
+
 /* Every path through sshc_connect() gives its socket back. */
 static void test_no_fd_leak(void **state)
 {
@@ -398,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_probe_banner),
 		cmocka_unit_test(test_interactive_pty),
 		cmocka_unit_test(test_no_fd_leak),
+		cmocka_unit_test(test_exec_cancel),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
