@@ -59,8 +59,9 @@ def convert(d, vm, kind):
 def check_user(vm, ud, state):
     if ud.get("hostname") != vm:
         bad(vm, "hostname is %r" % ud.get("hostname"))
-    if ud.get("ssh_pwauth") is not False or ud.get("manage_etc_hosts") is not True:
-        bad(vm, "ssh_pwauth/manage_etc_hosts are not the booleans false/true")
+    # herd writes ssh_pwauth: false; a fleet may turn it on (classroom)
+    if not isinstance(ud.get("ssh_pwauth"), bool) or ud.get("manage_etc_hosts") is not True:
+        bad(vm, "ssh_pwauth/manage_etc_hosts are not booleans (manage_etc_hosts true)")
     u = ud["users"][0]
     if u.get("sudo") != "ALL=(ALL) NOPASSWD:ALL" or u.get("lock_passwd") is not True:
         bad(vm, "login user: %r" % u)
