@@ -83,8 +83,9 @@ echo "$out" | grep -q 'user-data: open missing' || fail "missing input message: 
 [ $? -eq 2 ] || fail "no --meta-data is not a usage error (2)"
 "$HERD" seed --user-data user-data --meta-data meta-data 2>/dev/null
 [ $? -eq 2 ] || fail "no -o is not a usage error (2)"
-"$HERD" seed web-1 -o x.iso 2>/dev/null
-[ $? -eq 1 ] || fail "the fleet form without a fleet model did not exit 1"
+out=$("$HERD" seed web-1 -o x.iso 2>&1)
+[ $? -eq 2 ] || fail "the fleet form without a fleet file did not exit 2"
+echo "$out" | grep -q 'herd.yaml' || fail "no fleet file message: $out"
 "$HERD" seed --user-data user-data --meta-data meta-data -o /nonexistent/dir/x.iso 2>/dev/null
 [ $? -eq 1 ] || fail "an unwritable output did not exit 1"
 
