@@ -59,6 +59,9 @@ int cmd_up(const struct herd_opts *opts, int argc, char **argv)
 		goto usage;
 	optind = 0;	/* apply parses its own argv with getopt */
 	rc = cmd_apply(opts, apply_argc, apply_argv);
+	/* apply's summary is on stdout, wait's progress on stderr: in a log
+	 * file (stdout fully buffered) the summary came after all of wait's. */
+	fflush(stdout);
 	if (rc != EXIT_OK)
 		return rc;
 	return cmd_wait_run(opts, &w);
