@@ -445,6 +445,10 @@ static void follow_one(struct run *r, struct track_vm *t)
 	sshc_free(c);
 }
 
+/* status's SSH look: short enough for a quick table, long enough for a
+ * guest under software emulation on a loaded host to answer a login. */
+#define PROBE_SSH_MS 6000
+
 /* For status: where is the VM now?  Quick checks, no waiting. */
 static void probe_one(struct run *r, struct track_vm *t)
 {
@@ -475,7 +479,7 @@ static void probe_one(struct run *r, struct track_vm *t)
 	changed(r, t, TRACK_IP);
 	if (access_target(r->s, t->vm, t->ip, &tg, &hold, &err) != 0)
 		return;
-	c = sshc_connect(&tg, 2000, NULL, &err);
+	c = sshc_connect(&tg, PROBE_SSH_MS, NULL, &err);
 	access_target_release(&hold);
 	if (c == NULL)
 		return;
