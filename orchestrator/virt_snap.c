@@ -45,65 +45,60 @@ out:
 	return rc;
 }
 
+/* Snapshot snap of domain: 1 found (*sp set; free it), 0 no such snapshot,
+ * -1 failure with err. */
+static int snap_get(struct virt *v, const char *domain, const char *snap,
+		    virDomainSnapshotPtr *sp, struct herd_err *err)
+{
+	virDomainPtr d = dom_get(v, domain, err);
+	int rc = -1;
+
+	*sp = NULL;
+	if (d == NULL)
+		return -1;
+	*sp = virDomainSnapshotLookupByName(d, snap, 0);
+	if (*sp != NULL)
+		rc = 1;
+	else if (virt_last_code() == VIR_ERR_NO_DOMAIN_SNAPSHOT)
+		rc = 0;
+	else
+		virt_fail(err, "snapshot %s of %s", snap, domain);
+	virDomainFree(d);
+	return rc;
+}
+
 int virt_snap_revert(struct virt *v, const char *domain, const char *snap,
 		     struct herd_err *err)
 {
-	virDomainPtr d = dom_get(v, domain, err);
 	virDomainSnapshotPtr s = NULL;
-	int rc = -1;
+	int found = snap_get(v, domain, snap, &s, err), rc = -1;
 
-	if (d == NULL)
-		goto out;
-	s = virDomainSnapshotLookupByName(d, snap, 0);
-	if (s == NULL) {
-		if (virt_last_code() == VIR_ERR_NO_DOMAIN_SNAPSHOT)
-			herd_errf(err, HERD_E_VIRT, "no snapshot %s (see herd snapshot --list)", snap);
-		else
-			virt_fail(err, "snapshot %s of %s", snap, domain);
-		goto out;
-	}
-	if (virDomainRevertToSnapshot(s, 0) < 0) {
+	if (found == 0)
+		herd_errf(err, HERD_E_VIRT, "no snapshot %s (see herd snapshot --list)", snap);
+	else if (found == 1 && virDomainRevertToSnapshot(s, 0) < 0)
 		virt_fail(err, "revert %s to %s", domain, snap);
-		goto out;
-	}
-	rc = 0;
-out:
+	else if (found == 1)
+		rc = 0;
 	if (s)
 		virDomainSnapshotFree(s);
-	if (d)
-		virDomainFree(d);
 	return rc;
 }
 
 int virt_snap_delete(struct virt *v, const char *domain, const char *snap,
 		     int *deleted, struct herd_err *err)
 {
-	virDomainPtr d = dom_get(v, domain, err);
 	virDomainSnapshotPtr s = NULL;
-	int rc = -1;
+	int found = snap_get(v, domain, snap, &s, err), rc = found < 0 ? -1 : 0;
 
 	*deleted = 0;
-	if (d == NULL)
-		goto out;
-	s = virDomainSnapshotLookupByName(d, snap, 0);
-	if (s == NULL) {
-		if (virt_last_code() == VIR_ERR_NO_DOMAIN_SNAPSHOT)
-			rc = 0;
-		else
-			virt_fail(err, "snapshot %s of %s", snap, domain);
-		goto out;
-	}
-	if (virDomainSnapshotDelete(s, 0) < 0) {
+	if (found == 1 && virDomainSnapshotDelete(s, 0) < 0) {
 		virt_fail(err, "delete snapshot %s of %s", snap, domain);
-		goto out;
+		rc = -1;
+	} else if (found == 1) {
+		*deleted = 1;
 	}
-	*deleted = 1;
-	rc = 0;
-out:
 	if (s)
 		virDomainSnapshotFree(s);
-	if (d)
-		virDomainFree(d);
 	return rc;
 }
 
