@@ -12,6 +12,7 @@
 #include "common/hash.h"
 #include "common/mem.h"
 #include "orchestrator/image_cache.h"
+#include "orchestrator/image_fleet.h"
 #include "orchestrator/virt_domain.h"
 #include "orchestrator/virt_net.h"
 #include "orchestrator/virt_pool.h"
@@ -201,15 +202,12 @@ static int file_sha256(const char *path, char out[HASH_HEX_MAX], struct herd_err
 static int ensure_base(struct run *r, const struct fleet_image *im, struct base *b,
 		       const char *images_dir)
 {
-	struct image_src src = { im->url, im->url ? NULL : im->path,
-				 im->sha512 ? HASH_SHA512 : HASH_SHA256,
-				 im->sha512 ? im->sha512 : im->sha256,
-				 im->sum_of == FLEET_SUM_IMAGE ? IMAGE_SUM_OF_IMAGE
-							       : IMAGE_SUM_OF_DOWNLOAD };
+	struct image_src src;
 	struct image_entry e;
 	char sha[HASH_HEX_MAX];
 	int rc = -1;
 
+	image_fleet_src(im, &src);
 	memset(&e, 0, sizeof e);
 	if (image_cache_ensure(&src, r->o->cache_dir, NULL, &e, &b->err) < 0)
 		goto out;
