@@ -11,7 +11,6 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "orchestrator/apply.h"
-#include "orchestrator/fleetload.h"
 #include "orchestrator/session.h"
 #include "plans/plan_format.h"
 
@@ -250,13 +249,8 @@ int cmd_apply(const struct herd_opts *opts, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	rc = session_open(&s, opts, SESSION_LOCK | SESSION_SEEDS | SESSION_PLAN, &err);
-	if (rc == -2) {
-		fleetload_print(&s.diags);
-		rc = EXIT_USAGE;
-	} else if (rc < 0) {
-		log_err(&err);
-		rc = EXIT_FAIL;
-	} else {
+	rc = session_exit_code(rc, &s, &err);
+	if (rc == EXIT_OK) {
 		rc = run(&s, &a);
 	}
 	session_close(&s);

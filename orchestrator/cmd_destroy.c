@@ -7,7 +7,6 @@
 
 #include "common/log.h"
 #include "common/mem.h"
-#include "orchestrator/fleetload.h"
 #include "orchestrator/session.h"
 #include "orchestrator/virt_domain.h"
 #include "orchestrator/virt_net.h"
@@ -79,13 +78,8 @@ int cmd_destroy(const struct herd_opts *opts, int argc, char **argv)
 	rc = session_open(&s, opts, SESSION_LOCK, &err);
 	if (rc == 0 && virt_observe(s.virt, s.fleet->name, &s.obs, &err) < 0)
 		rc = -1;
-	if (rc == -2) {
-		fleetload_print(&s.diags);
-		rc = EXIT_USAGE;
-	} else if (rc < 0) {
-		log_err(&err);
-		rc = EXIT_FAIL;
-	} else {
+	rc = session_exit_code(rc, &s, &err);
+	if (rc == EXIT_OK) {
 		destroy_all(&s, &t);
 		if (t.domains + t.nets + t.pool == 0 && t.failed == 0)
 			printf("Nothing to destroy for fleet '%s'.\n", s.fleet->name);

@@ -9,7 +9,6 @@
 
 #include "common/buf.h"
 #include "common/log.h"
-#include "orchestrator/fleetload.h"
 #include "orchestrator/session.h"
 #include "plans/plan_format.h"
 
@@ -28,12 +27,6 @@ const char cmd_plan_help[] =
 	"                     refuses it if libvirt or the file changed meanwhile\n";
 
 /* Print the fleet file's errors (exit 2). */
-static int bad_file(const struct session *s)
-{
-	fleetload_print(&s->diags);
-	return EXIT_USAGE;
-}
-
 static int save_plan(const char *path, const struct buf *json)
 {
 	FILE *f = fopen(path, "w");
@@ -79,12 +72,8 @@ int cmd_plan(const struct herd_opts *opts, int argc, char **argv)
 	}
 	rc = session_open(&s, opts, SESSION_SEEDS | SESSION_PLAN, &err);
 	buf_init(&b);
-	if (rc == -2) {
-		rc = bad_file(&s);
-	} else if (rc < 0) {
-		log_err(&err);
-		rc = EXIT_FAIL;
-	} else {
+	rc = session_exit_code(rc, &s, &err);
+	if (rc == EXIT_OK) {
 		rc = EXIT_OK;
 		if (json || out != NULL)
 			plan_format_json(&s.plan, s.fleet->name, &b);

@@ -9,8 +9,10 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/mem.h"
 #include "orchestrator/apply.h"
+#include "orchestrator/fleetload.h"
 #include "orchestrator/state.h"
 
 static int take_lock(struct session *s, struct herd_err *err)
@@ -118,4 +120,17 @@ void session_close(struct session *s)
 	fleet_free(s->fleet);
 	memset(s, 0, sizeof *s);
 	s->lock_fd = -1;
+}
+
+int session_exit_code(int rc, const struct session *s, const struct herd_err *err)
+{
+	if (rc == -2) {
+		fleetload_print(&s->diags);
+		return EXIT_USAGE;
+	}
+	if (rc < 0) {
+		log_err(err);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
 }

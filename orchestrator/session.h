@@ -40,6 +40,10 @@ struct session {
 int session_open(struct session *s, const struct herd_opts *opts, int flags,
 		 struct herd_err *err);
 
+/* The verb's side of session_open()'s result rc: print the fleet file's
+ * diagnostics (-2) or err (-1) and return the exit code; EXIT_OK for 0. */
+int session_exit_code(int rc, const struct session *s, const struct herd_err *err);
+
 /* Observe again and rebuild the plan (after an apply, for --verify). */
 int session_replan(struct session *s, struct herd_err *err);
 
