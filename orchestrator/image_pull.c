@@ -147,7 +147,10 @@ int image_pull_make(const struct image_src *src, const char *dir,
 		    const char *name, const struct fetch_opts *fopts,
 		    int *resumed_bad, struct herd_err *err)
 {
-	struct unpack_opts uo = { src->algo, src->sum_of == IMAGE_SUM_OF_IMAGE, NULL, 0 };
+	/* A download's partial file is ours alone (the cache lock) and only
+	 * grows; a local file is the user's. */
+	struct unpack_opts uo = { src->algo, src->sum_of == IMAGE_SUM_OF_IMAGE, NULL, 0,
+				  src->url != NULL };
 	struct fetch_result fr = { 0 };
 	struct unpack *u = NULL;
 	struct paths p;

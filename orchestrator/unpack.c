@@ -8,11 +8,13 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "common/mem.h"
 
 #define READ_BLOCK (1024 * 1024)
+#define MAP_BLOCK (4 * 1024 * 1024)
 
 struct unpack {
 	pthread_t thread;
@@ -35,6 +37,9 @@ struct unpack {
 	uint64_t out_end;
 	struct hash *h;
 	unsigned char *buf;
+	void *map;		/* the block handed out last, when mapped */
+	size_t map_len;
+	int map_ok;		/* own_input, and mmap has not failed yet */
 	struct unpack_result res;
 };
 
@@ -98,19 +103,57 @@ static int fail(struct unpack *u, enum herd_errcode code, int errnum,
 	return -1;
 }
 
-/* Next block of input into u->buf: its length, 0 at the end, -1 on error. */
-static ssize_t next_block(struct unpack *u)
+static void unmap_block(struct unpack *u)
 {
-	int64_t have = wait_for(u, u->pos + 1);
+	if (u->map != NULL)
+		munmap(u->map, u->map_len);
+	u->map = NULL;
+}
+
+/* Map n bytes at u->pos; NULL if the kernel refuses (then copy instead). */
+static const unsigned char *map_block(struct unpack *u, size_t n)
+{
+	static long page;
+	size_t lead;
+	void *m;
+
+	if (page == 0)
+		page = sysconf(_SC_PAGESIZE);
+	lead = (size_t)(u->pos % (uint64_t)page);
+	m = mmap(NULL, lead + n, PROT_READ, MAP_SHARED | MAP_POPULATE, u->in_fd,
+		 (off_t)(u->pos - lead));
+	if (m == MAP_FAILED) {
+		u->map_ok = 0;
+		return NULL;
+	}
+	u->map = m;
+	u->map_len = lead + n;
+	return (const unsigned char *)m + lead;
+}
+
+/* Next block of input, valid until the next call: its length, 0 at the
+ * end, -1 on error. */
+static ssize_t next_block(struct unpack *u, const unsigned char **out)
+{
+	int64_t have;
 	size_t n;
 	ssize_t r;
 
+	unmap_block(u);
+	have = wait_for(u, u->pos + 1);
 	if (have <= 0)
 		return have < 0 ? -1 : 0;
-	n = have > READ_BLOCK ? READ_BLOCK : (size_t)have;
-	do
-		r = pread(u->in_fd, u->buf, n, (off_t)u->pos);
-	while (r < 0 && errno == EINTR);
+	n = (size_t)(have > MAP_BLOCK ? MAP_BLOCK : have);
+	if (u->map_ok && (*out = map_block(u, n)) != NULL) {
+		r = (ssize_t)n;
+	} else {
+		if (n > READ_BLOCK)
+			n = READ_BLOCK;
+		do
+			r = pread(u->in_fd, u->buf, n, (off_t)u->pos);
+		while (r < 0 && errno == EINTR);
+		*out = u->buf;
+	}
 	if (r <= 0) {
 		char what[300];
 
@@ -136,11 +179,12 @@ static void keep_head(struct unpack *u, const void *p, size_t n, uint64_t off)
 /* Uncompressed: the input is the image; only hash it. */
 static int hash_input(struct unpack *u)
 {
+	const unsigned char *p;
 	ssize_t n;
 
-	while ((n = next_block(u)) > 0) {
-		keep_head(u, u->buf, (size_t)n, u->pos - (uint64_t)n);
-		hash_update(u->h, u->buf, (size_t)n);
+	while ((n = next_block(u, &p)) > 0) {
+		keep_head(u, p, (size_t)n, u->pos - (uint64_t)n);
+		hash_update(u->h, p, (size_t)n);
 	}
 	u->res.out_bytes = u->pos;
 	return n < 0 ? -1 : 0;
@@ -149,15 +193,16 @@ static int hash_input(struct unpack *u)
 static la_ssize_t ar_read(struct archive *a, void *ctx, const void **out)
 {
 	struct unpack *u = ctx;
-	ssize_t n = next_block(u);
+	const unsigned char *p = NULL;
+	ssize_t n = next_block(u, &p);
 
 	if (n < 0) {
 		archive_set_error(a, ECANCELED, "input abandoned");
 		return -1;
 	}
 	if (!u->o.hash_output)
-		hash_update(u->h, u->buf, (size_t)n);
-	*out = u->buf;
+		hash_update(u->h, p, (size_t)n);
+	*out = p;
 	return n;
 }
 
@@ -295,6 +340,7 @@ static void *reader(void *arg)
 		rc = open_output(u) < 0 ? -1 : decompress(u);
 	if (rc == 0)
 		hash_final_hex(u->h, u->res.hex);
+	unmap_block(u);
 	return NULL;
 }
 
@@ -310,6 +356,7 @@ struct unpack *unpack_start(const char *in_path, const struct unpack_opts *opts,
 	u->in_path = xstrdup(in_path);
 	u->out_path = xstrdup(opts->out_path ? opts->out_path : "/dev/null");
 	u->out_fd = -1;
+	u->map_ok = opts->own_input;
 	u->in_fd = open(in_path, O_RDONLY | O_CLOEXEC);
 	if (u->in_fd < 0) {
 		herd_errno(err, HERD_E_IO, errno, "open %s", in_path);

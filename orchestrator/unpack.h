@@ -13,6 +13,10 @@
  * whether it came from this run or an earlier one), needs no buffer limits
  * and no back-pressure, and works unchanged for a local file.
  *
+ * The reader maps the bytes it reads (own_input) rather than copying them
+ * out of the page cache: on a fast link the hash is the slowest stage, and
+ * a copy per byte on its thread showed in the download rate.
+ *
  * The compression is recognised from the first bytes (gzip, bzip2, xz,
  * zstd), never from the name.  Compressed input is decompressed with
  * libarchive's "raw" format and that one filter, into out_path (sparse: runs
@@ -35,6 +39,10 @@ struct unpack_opts {
 	int hash_output;	/* 1: hash the image (decompressed) bytes; 0: the input */
 	const char *out_path;	/* where a decompressed image goes (created, truncated) */
 	uint64_t max_output;	/* decompression bomb guard; 0: UNPACK_MAX_OUTPUT */
+	int own_input;		/* 1: only this process writes in_path, and only
+				 * appends: the reader may map it instead of
+				 * copying it (a file someone else could shorten
+				 * would turn the mapping into SIGBUS) */
 };
 
 #define UNPACK_MAX_OUTPUT (1ULL << 40)

@@ -96,21 +96,22 @@ static void roundtrip(const char *tool, enum unpack_comp want)
 	char *raw = path("data.raw"), *comp = path("data.c"), *out = path("data.out");
 	char *cmd = xasprintf("%s -c %s > %s", tool, raw, comp);
 	char expect[HASH_HEX_MAX], file_hex[HASH_HEX_MAX];
-	struct unpack_opts uo = { HASH_SHA256, 1, out, 0 };
+	struct unpack_opts uo = { HASH_SHA256, 1, out, 0, 0 };
 	struct unpack_result res;
 	struct herd_err err = HERD_ERR_INIT;
 	struct unpack *u;
 	unsigned char *c, *got;
 	size_t clen, glen;
-	int hash_output;
+	int mode, hash_output;
 
 	write_file(raw, data, DATA_LEN);
 	assert_int_equal(system(cmd), 0);
 	c = read_file(comp, &clen);
 	hash_sha256_hex(data, DATA_LEN, expect);
 	hash_sha256_hex(c, clen, file_hex);
-	for (hash_output = 1; hash_output >= 0; hash_output--) {
-		uo.hash_output = hash_output;
+	for (mode = 0; mode < 4; mode++) {	/* hash output or input, mapped or copied */
+		uo.hash_output = hash_output = mode & 1;
+		uo.own_input = mode >> 1;
 		u = unpack_start(comp, &uo, &err);
 		assert_non_null(u);
 		assert_int_equal(unpack_feed(u, clen, &err), 0);
@@ -137,29 +138,41 @@ static void test_gzip(void **state) { (void)state; roundtrip("gzip -1", UNPACK_G
 static void test_zstd(void **state) { (void)state; roundtrip("zstd -q -1", UNPACK_ZSTD); }
 static void test_bzip2(void **state) { (void)state; roundtrip("bzip2 -1", UNPACK_BZIP2); }
 
+/* Larger than one mapped block (4 MiB), so both ways of reading cross
+ * block boundaries. */
 static void test_plain_is_hashed_not_copied(void **state)
 {
 	char *raw = path("plain.raw"), *out = path("plain.out");
-	struct unpack_opts uo = { HASH_SHA512, 0, out, 0 };
+	struct unpack_opts uo = { HASH_SHA512, 0, out, 0, 0 };
 	struct unpack_result res;
 	struct herd_err err = HERD_ERR_INIT;
 	struct hash *h = hash_new(HASH_SHA512);
 	char expect[HASH_HEX_MAX];
 	struct unpack *u;
+	FILE *f;
+	int i;
 
 	(void)state;
-	write_file(raw, data, DATA_LEN);
-	hash_update(h, data, DATA_LEN);
+	f = fopen(raw, "w");
+	assert_non_null(f);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(fwrite(data, 1, DATA_LEN, f), DATA_LEN);
+		hash_update(h, data, DATA_LEN);
+	}
+	assert_int_equal(fclose(f), 0);
 	hash_final_hex(h, expect);
 	hash_free(h);
-	u = unpack_start(raw, &uo, &err);
-	assert_non_null(u);
-	unpack_feed(u, DATA_LEN, &err);
-	assert_int_equal(unpack_finish(u, 1, &res, &err), 0);
-	assert_int_equal(res.comp, UNPACK_NONE);
-	assert_string_equal(res.hex, expect);
-	assert_int_equal(res.out_bytes, DATA_LEN);
-	assert_int_equal(access(out, F_OK), -1);	/* nothing written */
+	for (uo.own_input = 0; uo.own_input < 2; uo.own_input++) {
+		u = unpack_start(raw, &uo, &err);
+		assert_non_null(u);
+		unpack_feed(u, 3 * DATA_LEN, &err);
+		assert_int_equal(unpack_finish(u, 1, &res, &err), 0);
+		assert_int_equal(res.comp, UNPACK_NONE);
+		assert_string_equal(res.hex, expect);
+		assert_int_equal(res.out_bytes, 3 * DATA_LEN);
+		assert_memory_equal(res.head, data, UNPACK_HEAD_MAX);
+		assert_int_equal(access(out, F_OK), -1);	/* nothing written */
+	}
 	free(raw);
 	free(out);
 }
@@ -170,7 +183,7 @@ static void test_growing_input(void **state)
 	char *raw = path("grow.raw"), *comp = path("grow.xz"), *out = path("grow.out");
 	char *cmd = xasprintf("xz -0 -c %s > %s", raw, comp);
 	char *part = path("grow.part");
-	struct unpack_opts uo = { HASH_SHA256, 1, out, 0 };
+	struct unpack_opts uo = { HASH_SHA256, 1, out, 0, 1 };	/* mapped, as a download is */
 	struct unpack_result res;
 	struct herd_err err = HERD_ERR_INIT;
 	char expect[HASH_HEX_MAX];
@@ -211,7 +224,7 @@ static void test_corrupt_and_truncated(void **state)
 {
 	char *raw = path("bad.raw"), *comp = path("bad.gz"), *out = path("bad.out");
 	char *cmd = xasprintf("gzip -1 -c %s > %s", raw, comp);
-	struct unpack_opts uo = { HASH_SHA256, 1, out, 0 };
+	struct unpack_opts uo = { HASH_SHA256, 1, out, 0, 0 };
 	struct herd_err err = HERD_ERR_INIT;
 	struct unpack *u;
 	unsigned char *c;
@@ -252,7 +265,7 @@ static void test_abandon_and_limits(void **state)
 {
 	char *raw = path("lim.raw"), *comp = path("lim.xz"), *out = path("lim.out");
 	char *cmd = xasprintf("xz -0 -c %s > %s", raw, comp);
-	struct unpack_opts uo = { HASH_SHA256, 1, out, 1024 * 1024 };
+	struct unpack_opts uo = { HASH_SHA256, 1, out, 1024 * 1024, 1 };
 	struct herd_err err = HERD_ERR_INIT;
 	struct unpack *u;
 	struct stat st;
