@@ -38,6 +38,8 @@ struct xfer {
 	char content_range[96];
 	enum fetch_fault fault;	/* set by a callback that stopped the transfer */
 	int sys_errno;
+	uint64_t unreserved;	/* FETCH_DISK before the body: bytes that did not fit */
+	long tls_verify;	/* FETCH_TLS: OpenSSL's verdict on the chain */
 	struct herd_err sink_err;
 	int attempt;
 	int64_t t_last;
@@ -173,12 +175,32 @@ static int store(struct xfer *x, const char *p, size_t len)
 	return 0;
 }
 
+/* Reserve the blocks of the announced size before the first byte: a full
+ * disk fails now instead of after minutes, and the writes that follow
+ * skip the file system's block allocation.  KEEP_SIZE leaves st_size =
+ * bytes received, which resume reads. */
+static int reserve(struct xfer *x)
+{
+	int e;
+
+	if (x->total <= x->size || x->total > x->max)
+		return 0;
+	e = fallocate(x->fd, FALLOC_FL_KEEP_SIZE, (off_t)x->size,
+		      (off_t)(x->total - x->size));
+	if (e == 0 || (errno != ENOSPC && errno != EDQUOT))
+		return 0;	/* unsupported here: the writes will tell */
+	x->fault = FETCH_DISK;
+	x->sys_errno = errno;
+	x->unreserved = x->total - x->size;
+	return -1;
+}
+
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
 	struct xfer *x = ud;
 	size_t len = size * n, drop;
 
-	if (!x->checked && check_response(x) < 0)
+	if (!x->checked && (check_response(x) < 0 || reserve(x) < 0))
 		return 0;
 	drop = x->skip < len ? (size_t)x->skip : len;
 	x->skip -= drop;
@@ -201,6 +223,7 @@ static void setup(struct xfer *x)
 {
 	const struct fetch_opts *o = x->o;
 	CURL *h = x->h;
+	const char *ca;
 
 	curl_easy_setopt(h, CURLOPT_URL, x->url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -219,8 +242,10 @@ static void setup(struct xfer *x)
 			 o->stall_timeout > 0 ? o->stall_timeout : 30L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (o->ca_bundle != NULL)
-		curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_bundle);
+	/* The environment reaches apply's pulls too, which take no options. */
+	ca = o->ca_bundle != NULL ? o->ca_bundle : getenv("HERD_CA_BUNDLE");
+	if (ca != NULL && ca[0] != '\0')
+		curl_easy_setopt(h, CURLOPT_CAINFO, ca);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
@@ -256,6 +281,7 @@ static enum fetch_fault classify_curl(struct xfer *x, CURLcode rc)
 	case CURLE_SSL_CIPHER:
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_ISSUER_ERROR:
+		curl_easy_getinfo(x->h, CURLINFO_SSL_VERIFYRESULT, &x->tls_verify);
 		return FETCH_TLS;
 	default:
 		return FETCH_OTHER;
@@ -314,6 +340,13 @@ static void host_port(const struct xfer *x, char *out, size_t n)
 	curl_url_cleanup(u);
 }
 
+/* OpenSSL's verdicts that mean "no CA we trust signed this" (X509_V_ERR_
+ * numbers 2 and 18-21), where naming a CA bundle is the fix. */
+static int untrusted_issuer(long verify)
+{
+	return verify == 2 || (verify >= 18 && verify <= 21);
+}
+
 /* One message per fault, each naming the URL first. */
 static int describe(struct xfer *x, struct herd_err *err)
 {
@@ -341,12 +374,17 @@ static int describe(struct xfer *x, struct herd_err *err)
 			return herd_errf(err, HERD_E_NET, "download %s: truncated: the connection ended after %" PRIu64 " of %" PRIu64 " bytes", u, x->size, x->total);
 		return herd_errf(err, HERD_E_NET, "download %s: truncated: the connection ended after %" PRIu64 " bytes (%s)", u, x->size, x->errbuf);
 	case FETCH_TLS:
-		return herd_errf(err, HERD_E_NET, "download %s: TLS: %s (name a CA bundle with --cacert)", u, x->errbuf);
+		return herd_errf(err, HERD_E_NET, "download %s: TLS: %s (%s)", u, x->errbuf,
+				 untrusted_issuer(x->tls_verify)
+				 ? "if a private CA signed it, name that CA with --cacert or $HERD_CA_BUNDLE"
+				 : "the certificate must name the URL's host and be in date");
 	case FETCH_HTTP:
 		return herd_errf(err, HERD_E_NET, "download %s: HTTP %ld (%s)", u, x->status, http_reason(x->status));
 	case FETCH_TOO_BIG:
 		return herd_errf(err, HERD_E_NET, "download %s: larger than the %" PRIu64 " byte limit", u, x->max);
 	case FETCH_DISK:
+		if (x->unreserved > 0)
+			return herd_errno(err, HERD_E_IO, x->sys_errno, "download %s: its %" PRIu64 " bytes do not fit beside %s (disk full)", u, x->unreserved, x->path);
 		return herd_errno(err, HERD_E_IO, x->sys_errno, "download %s: write %s%s", u, x->path, x->sys_errno == ENOSPC ? " (disk full)" : "");
 	case FETCH_SINK:
 		*err = x->sink_err;

@@ -41,7 +41,8 @@ typedef void (*fetch_progress_fn)(void *ctx, const struct fetch_progress *p);
 typedef int (*fetch_data_fn)(void *ctx, uint64_t size, struct herd_err *err);
 
 struct fetch_opts {
-	const char *ca_bundle;		/* extra CA file (PEM); NULL: system store */
+	const char *ca_bundle;		/* extra CA file (PEM); NULL: $HERD_CA_BUNDLE,
+					 * else the system store only */
 	int retries;			/* retries after the first attempt; <0: 3 */
 	long connect_timeout;		/* seconds; 0: 30 */
 	long stall_timeout;		/* seconds under 1 KiB/s before giving up; 0: 30 */

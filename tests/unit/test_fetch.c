@@ -2,7 +2,8 @@
  * server on 127.0.0.1 (a thread here, one canned response per connection):
  * refused connection, bad scheme, truncated body, resume with 206, a
  * server that ignores Range (200), 416 on a complete partial file, a
- * retried 503, a data callback that aborts.  The full matrix against a
+ * retried 503, a data callback that aborts, a disk that fills while
+ * writing (/dev/full), blocks reserved for the announced size.  The full matrix against a
  * real nginx is tests/integration/20-image.sh. */
 #include "testutil.h"
 
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/mem.h"
@@ -266,6 +268,47 @@ static void test_sink_abort(void **state)
 	free(url);
 }
 
+/* /dev/full takes no reservation (not a file) and fails every write with
+ * ENOSPC: the path a server without Content-Length takes. */
+static void test_disk_full_on_write(void **state)
+{
+	struct server s = { .resp = { "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello" }, .nresp = 1 };
+	struct fetch_opts o = { .retries = 2 };
+	struct fetch_result r;
+	struct herd_err err = HERD_ERR_INIT;
+	char *url = server_start(&s);
+
+	(void)state;
+	assert_int_equal(fetch_to_file(&o, url, "/dev/full", &r, &err), -1);
+	server_stop(&s);
+	assert_int_equal(r.fault, FETCH_DISK);
+	assert_int_equal(r.attempts, 1);	/* a full disk is not transient */
+	assert_non_null(strstr(err.msg, "write /dev/full (disk full)"));
+	free(url);
+}
+
+/* The announced size is reserved before the body arrives; the file's size
+ * still says how many bytes came (resume reads it). */
+static void test_reserves_announced_size(void **state)
+{
+	struct server s = { .resp = { "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n0123456789" }, .nresp = 1 };
+	struct fetch_opts o = { .retries = 0 };
+	struct fetch_result r;
+	struct herd_err err = HERD_ERR_INIT;
+	char *url = server_start(&s);
+	struct stat st;
+
+	(void)state;
+	unlink(part);
+	assert_int_equal(fetch_to_file(&o, url, part, &r, &err), -1);
+	server_stop(&s);
+	assert_int_equal(r.fault, FETCH_TRUNCATED);
+	assert_int_equal(stat(part, &st), 0);
+	assert_int_equal(st.st_size, 10);
+	assert_true((uint64_t)st.st_blocks * 512 >= 1000000);
+	free(url);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +318,8 @@ int main(void)
 		cmocka_unit_test(test_range_ignored_and_416),
 		cmocka_unit_test(test_retry_503),
 		cmocka_unit_test(test_sink_abort),
+		cmocka_unit_test(test_disk_full_on_write),
+		cmocka_unit_test(test_reserves_announced_size),
 	};
 
 	unsetenv("http_proxy");
