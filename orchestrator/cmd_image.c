@@ -30,7 +30,8 @@ const char cmd_image_help[] =
 	"  --sha256 SUM, --sha512 SUM   the expected checksum (required for a URL)\n"
 	"  --sha256-of download|image   what the checksum covers: the file as\n"
 	"                               downloaded (default) or the decompressed image\n"
-	"  --cacert FILE                also trust the CAs in FILE (PEM)\n"
+	"  --cacert FILE                also trust the CAs in FILE (PEM); default\n"
+	"                               $HERD_CA_BUNDLE (apply reads it too)\n"
 	"  --retries N                  retries on transient failures (default 3)\n"
 	"  --stall-timeout SECS         give up below 1 KiB/s for SECS (default 30)\n"
 	"  --fleet NAME                 record that fleet NAME uses the image\n"
@@ -109,6 +110,9 @@ static int parse_pull(int argc, char **argv, struct pull_args *a)
 	}
 	if (optind + 1 != argc)
 		return usage_err("image pull: %s", "give one URL, path or fleet file");
+	/* Now, not as a TLS error after connecting. */
+	if (a->fo.ca_bundle != NULL && access(a->fo.ca_bundle, R_OK) < 0)
+		return usage_err("image pull: --cacert %s: no such readable file", a->fo.ca_bundle);
 	return EXIT_OK;
 }
 

@@ -5,12 +5,14 @@
 # refused connection, stall, DNS failure (in an empty network namespace),
 # disk full (a 2 MiB tmpfs in a private mount namespace), resume after the
 # server died mid-download (Range request seen in nginx's access log), two
-# concurrent pulls of one image, list/rm.
+# concurrent pulls of one image, list/rm, HTTPS (nginx with a certificate
+# from a throwaway CA: refused without the CA, accepted with --cacert or
+# $HERD_CA_BUNDLE, refused for a certificate naming another host).
 set -u
 HERD=${HERD:-$(pwd)/build/herd}
 [ -x "$HERD" ] || { echo "20-image: $HERD not built" >&2; exit 77; }
 command -v nginx >/dev/null || { echo "20-image: nginx not installed (nginx-light)" >&2; exit 77; }
-for t in xz gzip zstd bzip2 qemu-img python3 jq curl; do
+for t in xz gzip zstd bzip2 qemu-img python3 jq curl openssl; do
 	command -v $t >/dev/null || { echo "20-image: $t not installed" >&2; exit 77; }
 done
 
@@ -59,6 +61,25 @@ RAW=$(sum "$W/disk.raw")
 
 PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
+TLS_PORT=$(free_port)
+TLS_URL=https://127.0.0.1:$TLS_PORT
+ELSE_PORT=$(free_port)
+ELSE_URL=https://127.0.0.1:$ELSE_PORT
+
+# A throwaway CA, a server certificate for 127.0.0.1 and one for another
+# host name, all signed by it.
+make_cert() { # make_cert NAME SUBJECT-ALT-NAME
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$T/$1.key" -out "$T/$1.csr" -subj "/CN=$1" 2>/dev/null &&
+	printf 'subjectAltName=%s\n' "$2" > "$T/$1.ext" &&
+	openssl x509 -req -in "$T/$1.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" \
+		-CAcreateserial -days 2 -extfile "$T/$1.ext" -out "$T/$1.pem" 2>/dev/null
+}
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	-keyout "$T/ca.key" -out "$T/ca.pem" -days 2 -subj "/CN=herd test CA" \
+	-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign 2>/dev/null &&
+make_cert local IP:127.0.0.1 && make_cert elsewhere DNS:elsewhere.invalid ||
+	{ echo "20-image: cannot make test certificates" >&2; exit 1; }
 write_conf() { # write_conf RATE: limit_rate for /slow/ (0 = none)
 	cat > "$T/nginx.conf" <<EOF
 daemon off;
@@ -78,6 +99,16 @@ http {
 		location /slow/ { alias $W/; limit_rate $1; }
 		location = /e500.raw { return 500; }
 		location = /e403.raw { return 403; }
+	}
+	server {
+		listen 127.0.0.1:$TLS_PORT ssl;
+		ssl_certificate $T/local.pem; ssl_certificate_key $T/local.key;
+		root $W;
+	}
+	server {
+		listen 127.0.0.1:$ELSE_PORT ssl;
+		ssl_certificate $T/elsewhere.pem; ssl_certificate_key $T/elsewhere.key;
+		root $W;
 	}
 }
 EOF
@@ -168,6 +199,26 @@ rm -rf "$HERD_CACHE_DIR"
 pull "$URL/disk.raw" --sha256 "$RAW" --cacert "$T/nginx.conf"
 [ "$rc" -eq 0 ]; verdict "a CA bundle does not disturb plain http"
 rm -rf "$HERD_CACHE_DIR"
+pull "$URL/disk.raw" --sha256 "$RAW" --cacert "$T/no-such.pem"
+[ "$rc" -eq 2 ] && has "$T/err" "--cacert $T/no-such.pem: no such readable file"; verdict "a missing CA bundle is a usage error"
+pull "$URL/disk.raw" --sha256 "$RAW" --insecure
+[ "$rc" -eq 2 ]; verdict "there is no option to switch TLS checks off"
+
+# --- HTTPS: verification always on ------------------------------------------
+rm -rf "$HERD_CACHE_DIR"
+pull "$TLS_URL/disk.raw" --sha256 "$RAW" --retries 0
+[ "$rc" -eq 1 ] && has "$T/err" "download $TLS_URL/disk.raw: TLS: " && has "$T/err" "name that CA with --cacert"; verdict "https: an unknown CA is refused, naming the fix"
+[ -z "$(ls -A "$HERD_CACHE_DIR" 2>/dev/null | grep -v '\.lock$')" ]; verdict "https: a refused server leaves nothing in the cache"
+pull "$TLS_URL/disk.raw" --sha256 "$RAW" --cacert "$T/ca.pem"
+[ "$rc" -eq 0 ] && cmp -s "$W/disk.raw" "$HERD_CACHE_DIR/sha256-$RAW"; verdict "https: --cacert: the pull succeeds with the right bytes"
+rm -rf "$HERD_CACHE_DIR"
+HERD_CA_BUNDLE="$T/ca.pem" "$HERD" image pull "$TLS_URL/disk.raw.xz" --sha256 "$RAW" --sha256-of image > "$T/out" 2> "$T/err"
+[ $? -eq 0 ] && cmp -s "$W/disk.raw" "$HERD_CACHE_DIR/sha256-$RAW"; verdict "https: \$HERD_CA_BUNDLE is read, compressed image unpacked"
+rm -rf "$HERD_CACHE_DIR"
+pull "$ELSE_URL/disk.raw" --sha256 "$RAW" --cacert "$T/ca.pem" --retries 0
+[ "$rc" -eq 1 ] && has "$T/err" "TLS: " && has "$T/err" "127.0.0.1" && has "$T/err" "must name the URL's host"; verdict "https: a certificate for another host name is refused, saying why"
+[ "$(entries)" -eq 0 ]; verdict "https: nothing cached from the wrong host"
+
 if unshare -n true 2>/dev/null; then
 	# An empty network namespace: the lookup fails without leaving the host.
 	unshare -n "$HERD" image pull http://herd-test.invalid/disk.raw --sha256 "$RAW" 2> "$T/err"
