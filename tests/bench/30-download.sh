@@ -4,6 +4,12 @@
 # the cache) against `curl -o` of the same file in the same run.  Best of
 # RUNS for each, wall clock around the whole process.  Goal: herd >= 90% of
 # curl.  Prints figures; fails only if something breaks.
+#
+# It also times `openssl dgst -sha256` of the same file, already in memory:
+# one SHA-256 stream cannot be split across cores, so that rate bounds any
+# verified download, and herd/curl can't exceed sha256/curl.  On a machine
+# where SHA-256 runs slower than the loopback transfer, that bound is below
+# the goal.
 set -u
 HERD=${HERD:-$(pwd)/build/herd}
 RUNS=${RUNS:-3}
@@ -11,6 +17,7 @@ MIB=${MIB:-256}
 [ -x "$HERD" ] || { echo "30-download: $HERD not built" >&2; exit 77; }
 command -v nginx >/dev/null || { echo "30-download: nginx not installed" >&2; exit 77; }
 command -v curl >/dev/null || { echo "30-download: curl not installed" >&2; exit 77; }
+command -v openssl >/dev/null || { echo "30-download: openssl not installed" >&2; exit 77; }
 
 T=$(mktemp -d /tmp/herd-bench-30.XXXXXX)
 NGX_PID=
@@ -52,8 +59,10 @@ done
 curl -s -o /dev/null "$URL"	# warm the page cache for both contenders
 
 now() { date +%s%N; }
-best_curl=0 best_herd=0
+best_curl=0 best_herd=0 best_sha=0
 for r in $(seq "$RUNS"); do
+	t0=$(now); openssl dgst -sha256 "$T/www/big.img" > /dev/null || exit 1; t1=$(now)
+	[ $((t1 - t0)) -lt "$best_sha" ] || [ "$best_sha" -eq 0 ] && best_sha=$((t1 - t0))
 	rm -f "$T/curl.out"; sync
 	t0=$(now); curl -s -o "$T/curl.out" "$URL" || exit 1; t1=$(now)
 	[ $((t1 - t0)) -lt "$best_curl" ] || [ "$best_curl" -eq 0 ] && best_curl=$((t1 - t0))
@@ -65,11 +74,15 @@ for r in $(seq "$RUNS"); do
 	rm -rf "$T/cache"
 done
 
-awk -v mib="$MIB" -v c="$best_curl" -v h="$best_herd" -v runs="$RUNS" -v cpus="$(nproc)" 'BEGIN {
-	cr = mib / (c / 1e9); hr = mib / (h / 1e9); ratio = hr / cr;
+awk -v mib="$MIB" -v c="$best_curl" -v h="$best_herd" -v s="$best_sha" -v runs="$RUNS" -v cpus="$(nproc)" 'BEGIN {
+	cr = mib / (c / 1e9); hr = mib / (h / 1e9); sr = mib / (s / 1e9); ratio = hr / cr;
+	bound = sr / cr; if (bound > 1) bound = 1;
 	printf "download %d MiB from 127.0.0.1 (best of %d, %d CPUs):\n", mib, runs, cpus;
-	printf "  curl -o          %8.1f MiB/s  (%.3f s)\n", cr, c / 1e9;
-	printf "  herd image pull  %8.1f MiB/s  (%.3f s, sha256 verified)\n", hr, h / 1e9;
+	printf "  curl -o              %8.1f MiB/s  (%.3f s)\n", cr, c / 1e9;
+	printf "  herd image pull      %8.1f MiB/s  (%.3f s, sha256 verified)\n", hr, h / 1e9;
+	printf "  openssl dgst -sha256 %8.1f MiB/s  (%.3f s, the file already in memory)\n", sr, s / 1e9;
 	verdict = "NOT met"; if (ratio >= 0.9) verdict = "met";
-	printf "  ratio herd/curl  %8.2f  (goal >= 0.90: %s)\n", ratio, verdict;
+	printf "  ratio herd/curl      %8.2f  (goal >= 0.90: %s)\n", ratio, verdict;
+	printf "  bound sha256/curl    %8.2f  (no verified download can pass this here)\n", bound;
+	printf "  herd/sha256 alone    %8.2f\n", hr / sr;
 }'
