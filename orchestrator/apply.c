@@ -46,7 +46,7 @@ struct run {
 static bool is_vm_work(const struct run *r, enum plan_kind k)
 {
 	return k == PLAN_RECREATE || k == PLAN_CREATE || k == PLAN_UPDATE ||
-	       k == PLAN_START || (k == PLAN_RESTART && r->o->restart);
+	       k == PLAN_RESEED || k == PLAN_START || (k == PLAN_RESTART && r->o->restart);
 }
 
 /* Actions that do something (and are reported). */
@@ -381,8 +381,10 @@ out:
 	return rc;
 }
 
-/* cpus/memory changed: redefine with the same volumes, then restart when
- * asked (or start when off). */
+/* cpus/memory changed (UPDATE) or the seed did (RESEED): redefine with
+ * the same disk, then restart when asked (or start when off).  A new seed
+ * volume replaces the old one's file: a running guest keeps reading the
+ * old one until its next cold boot, which the live metadata records. */
 static int vm_update(struct run *r, const struct plan_action *a, struct herd_err *err)
 {
 	char *dname = xasprintf("%s" PLAN_VOL_DISK_SUFFIX, a->object);
@@ -390,8 +392,10 @@ static int vm_update(struct run *r, const struct plan_action *a, struct herd_err
 	char *disk = NULL, *seed = NULL;
 	int rc = -1;
 
-	if (virt_vol_path(r->v, r->pool, dname, &disk, err) < 0 ||
-	    virt_vol_path(r->v, r->pool, sname, &seed, err) < 0)
+	if (virt_vol_path(r->v, r->pool, dname, &disk, err) < 0)
+		goto out;
+	if (a->kind == PLAN_RESEED ? vm_seed(r, a->vm, &seed, err) < 0
+				   : virt_vol_path(r->v, r->pool, sname, &seed, err) < 0)
 		goto out;
 	if (disk == NULL) {
 		herd_errf(err, HERD_E_STATE, "volume %s is missing (destroy the VM or "
@@ -428,7 +432,8 @@ static void *worker(void *arg)
 			return NULL;
 		herd_err_clear(&e);
 		switch (r->p->acts[i].kind) {
-		case PLAN_UPDATE: vm_update(r, &r->p->acts[i], &e); break;
+		case PLAN_UPDATE:
+		case PLAN_RESEED: vm_update(r, &r->p->acts[i], &e); break;
 		case PLAN_START: virt_domain_start(r->v, r->p->acts[i].object, &e); break;
 		case PLAN_RESTART: virt_domain_restart(r->v, r->p->acts[i].object, &e); break;
 		default: vm_create(r, &r->p->acts[i], &e); break;

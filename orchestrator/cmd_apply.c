@@ -25,7 +25,7 @@ const char cmd_apply_help[] =
 	"\n"
 	"options:\n"
 	"  -j, --jobs N   VMs worked on at once (default 8, at most 64)\n"
-	"      --restart  power-cycle running VMs whose cpus or memory changed\n"
+	"      --restart  power-cycle running VMs whose cpus, memory or seed changed\n"
 	"      --verify   afterwards, observe libvirt again and fail unless the\n"
 	"                 plan is empty (also the way to apply on test:///default,\n"
 	"                 whose state lives only as long as one connection)\n"
@@ -39,7 +39,8 @@ const char cmd_apply_help[] =
 static const char *const done_verb[PLAN_KIND_COUNT] = {
 	[PLAN_DELETE] = "deleted", [PLAN_VOL_DELETE] = "deleted volume",
 	[PLAN_NET_DELETE] = "deleted network", [PLAN_RECREATE] = "recreated",
-	[PLAN_CREATE] = "created", [PLAN_UPDATE] = "updated", [PLAN_START] = "started",
+	[PLAN_CREATE] = "created", [PLAN_UPDATE] = "updated", [PLAN_RESEED] = "reseeded",
+	[PLAN_START] = "started",
 	[PLAN_RESTART] = "restarted",
 };
 
@@ -125,13 +126,14 @@ static void print_summary(const struct session *s, const struct apply_report *re
 			continue;
 		}
 		ok[a->kind]++;
-		if ((a->kind == PLAN_UPDATE || a->kind == PLAN_RESTART) && a->restart && !restart)
-			log_warn("%s: running with the old cpus/memory until restarted "
-				 "(herd apply --restart)", a->object);
+		if (plan_kind_restarts(a->kind) && a->restart && !restart)
+			log_warn("%s: runs as before until restarted, then with the new %s "
+				 "(herd apply --restart)", a->object, a->why);
 	}
 	printf("Apply: %zu created, %zu updated, %zu recreated, %zu deleted, %zu failed.\n",
 	       ok[PLAN_CREATE],
-	       ok[PLAN_UPDATE] + ok[PLAN_START] + (restart ? ok[PLAN_RESTART] : 0),
+	       ok[PLAN_UPDATE] + ok[PLAN_RESEED] + ok[PLAN_START] +
+	       (restart ? ok[PLAN_RESTART] : 0),
 	       ok[PLAN_RECREATE],
 	       ok[PLAN_DELETE] + ok[PLAN_VOL_DELETE] + ok[PLAN_NET_DELETE], rep->n_failed);
 }

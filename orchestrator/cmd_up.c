@@ -16,7 +16,7 @@ const char cmd_up_help[] =
 	"Apply the fleet file, then wait until every VM is ready.\n"
 	"\n"
 	"  -j, --jobs N    parallel VM operations and SSH sessions (default 8)\n"
-	"  --restart       restart VMs whose cpus or memory changed\n"
+	"  --restart       power-cycle running VMs whose cpus, memory or seed changed\n"
 	"  --for STAGE     running, ip, ssh or cloud-init (default cloud-init)\n"
 	"  --timeout DUR   how long to wait after apply (default 10m)\n";
 

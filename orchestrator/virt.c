@@ -180,12 +180,17 @@ bool virt_is_system(const struct virt *v)
 /* ---- observing ---- */
 
 /* herd's metadata element of dom if it is tagged for fleet (caller
- * frees), else NULL. */
+ * frees), else NULL.  From the persistent definition (what apply last
+ * defined, what a cold boot runs); a transient domain has only the live
+ * one. */
 static char *fleet_meta(virDomainPtr dom, const char *fleet)
 {
-	char *xml = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, VIRT_XMLNS, 0);
+	char *xml = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, VIRT_XMLNS,
+					 VIR_DOMAIN_AFFECT_CONFIG);
 	char *f;
 
+	if (xml == NULL)
+		xml = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, VIRT_XMLNS, 0);
 	if (xml == NULL)
 		return NULL;
 	f = virt_xml_attr(xml, "fleet");
@@ -223,6 +228,17 @@ static void config_size(virDomainPtr dom, struct plan_obs_vm *o)
 	free(xml);
 }
 
+/* The seed hash a running domain was started with (its live metadata). */
+static void live_seed(virDomainPtr dom, struct plan_obs_vm *o)
+{
+	char *xml = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, VIRT_XMLNS,
+					 VIR_DOMAIN_AFFECT_LIVE);
+
+	if (xml != NULL)
+		copy_attr(xml, "h-seed", o->live_seed, sizeof o->live_seed);
+	free(xml);
+}
+
 static int observe_domain(virDomainPtr dom, const char *meta, struct plan_observed *obs,
 			  struct herd_err *err)
 {
@@ -244,8 +260,10 @@ static int observe_domain(virDomainPtr dom, const char *meta, struct plan_observ
 	o->memory = (uint64_t)info.maxMem * 1024;
 	o->state = info.state == VIR_DOMAIN_SHUTOFF ? PLAN_DOM_OFF
 		 : info.state == VIR_DOMAIN_RUNNING ? PLAN_DOM_RUNNING : PLAN_DOM_OTHER;
-	if (o->state != PLAN_DOM_OFF)
+	if (o->state != PLAN_DOM_OFF) {
 		config_size(dom, o);
+		live_seed(dom, o);
+	}
 	return 0;
 }
 

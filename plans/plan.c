@@ -112,8 +112,9 @@ void plan_observed_fingerprint(const struct plan_observed *o, char out[65])
 
 	for (i = 0; i < o->n_vms; i++) {
 		const struct plan_obs_vm *v = &o->vms[i];
-		lines[k++] = xasprintf("vm %s %s %u %llu %d", v->domain, v->h.spec,
-				       v->cpus, (unsigned long long)v->memory, (int)v->state);
+		lines[k++] = xasprintf("vm %s %s %u %llu %d %s", v->domain, v->h.spec,
+				       v->cpus, (unsigned long long)v->memory, (int)v->state,
+				       v->live_seed);
 	}
 	for (i = 0; i < o->n_nets; i++)
 		lines[k++] = xasprintf("net %s %d %s", o->nets[i].name, o->nets[i].active,
@@ -295,6 +296,48 @@ static bool size_why(unsigned have_cpus, uint64_t have_mem, const struct fleet_s
 	return why[0] != '\0';
 }
 
+/* Running with another seed than its definition names: reseeded while it
+ * ran, and not cold-booted since. */
+static bool seed_pending(const struct plan_obs_vm *o)
+{
+	return o->state != PLAN_DOM_OFF && o->live_seed[0] != '\0' &&
+	       strcmp(o->live_seed, o->h.field[PLAN_F_SEED]) != 0;
+}
+
+/* Only the seed differs, and a new seed means something to the disk that
+ * is there: cloud-init reads it at every boot, while a kickstart file only
+ * acts when the installer runs again (so that is a recreate). */
+static bool reseed_will_do(const struct fleet_vm *vm, unsigned changed)
+{
+	return changed == 1u << PLAN_F_SEED && vm->spec->bootstrap != FLEET_BOOT_KICKSTART;
+}
+
+/* The spec hash differs: recreate, or reseed when the seed alone does. */
+static struct plan_action *diff_changed_spec(const struct fleet_vm *vm,
+					     const struct plan_hashes *h,
+					     const struct plan_obs_vm *o, struct acts *l)
+{
+	char why[sizeof l->a->why], size[sizeof l->a->why];
+	unsigned changed = changed_fields(h, &o->h, why, sizeof why);
+	struct plan_action *a;
+
+	if (!reseed_will_do(vm, changed)) {
+		a = act_add(l, PLAN_RECREATE, vm->domain);
+		a->changed = changed;
+		memcpy(a->why, why, sizeof why);
+		return a;
+	}
+	a = act_add(l, PLAN_RESEED, vm->domain);
+	a->changed = changed;
+	a->restart = o->state != PLAN_DOM_OFF;
+	if (size_why(o->cfg_cpus ? o->cfg_cpus : o->cpus,
+		     o->cfg_memory ? o->cfg_memory : o->memory, vm->spec, size, sizeof size))
+		snprintf(a->why, sizeof a->why, "seed, %.140s", size);
+	else
+		snprintf(a->why, sizeof a->why, "seed");
+	return a;
+}
+
 static void diff_vm(const struct fleet_vm *vm, const struct plan_hashes *h,
 		    const struct plan_obs_vm *o, struct acts *l)
 {
@@ -304,8 +347,7 @@ static void diff_vm(const struct fleet_vm *vm, const struct plan_hashes *h,
 	if (o == NULL) {
 		a = act_add(l, PLAN_CREATE, vm->domain);
 	} else if (strcmp(o->h.spec, h->spec) != 0) {
-		a = act_add(l, PLAN_RECREATE, vm->domain);
-		a->changed = changed_fields(h, &o->h, a->why, sizeof a->why);
+		a = diff_changed_spec(vm, h, o, l);
 	} else if (size_why(o->cfg_cpus ? o->cfg_cpus : o->cpus,
 			    o->cfg_memory ? o->cfg_memory : o->memory, vm->spec, why,
 			    sizeof why)) {
@@ -313,9 +355,12 @@ static void diff_vm(const struct fleet_vm *vm, const struct plan_hashes *h,
 		memcpy(a->why, why, sizeof why);
 		a->restart = o->state != PLAN_DOM_OFF;
 	} else if (o->state != PLAN_DOM_OFF &&
-		   size_why(o->cpus, o->memory, vm->spec, why, sizeof why)) {
-		/* defined with the new size, still running with the old one */
+		   (size_why(o->cpus, o->memory, vm->spec, why, sizeof why) || seed_pending(o))) {
+		/* defined with the new size or seed, still running with the old */
 		a = act_add(l, PLAN_RESTART, vm->domain);
+		if (seed_pending(o))
+			snprintf(why + strlen(why), sizeof why - strlen(why), "%sseed",
+				 why[0] ? ", " : "");
 		snprintf(a->why, sizeof a->why, "%.140s pending", why);
 		a->restart = true;
 	} else if (o->state == PLAN_DOM_OFF) {
@@ -489,6 +534,17 @@ void plan_release(struct plan *p)
 		free(p->acts[i].object);
 	free(p->acts);
 	memset(p, 0, sizeof *p);
+}
+
+bool plan_kind_restarts(enum plan_kind k)
+{
+	return k == PLAN_UPDATE || k == PLAN_RESEED || k == PLAN_RESTART;
+}
+
+size_t plan_count_updates(const struct plan *p)
+{
+	return p->count[PLAN_UPDATE] + p->count[PLAN_RESEED] + p->count[PLAN_START] +
+	       p->count[PLAN_RESTART];
 }
 
 bool plan_is_empty(const struct plan *p, bool with_restarts)

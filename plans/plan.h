@@ -8,7 +8,9 @@
  * seed (image, disk, clone, seed, networks, mac, ip), and one short hash per
  * field; both go into the domain's metadata, so a later plan can say which
  * fields changed.  cpus and memory are compared with libvirt's own values
- * and only need a redefine (an update).
+ * and only need a redefine (an update).  A change of the seed alone keeps
+ * the disk: the seed volume is replaced and the domain redefined (reseed);
+ * the guest sees it at its next cold boot, as a new cloud-init instance.
  */
 #ifndef HERD_PLAN_H
 #define HERD_PLAN_H
@@ -53,6 +55,8 @@ struct plan_obs_vm {
 	unsigned cfg_cpus;		/* its persistent definition; 0: as above */
 	uint64_t cfg_memory;
 	enum plan_dom_state state;
+	char live_seed[PLAN_FIELD_HEX + 1];	/* running: the seed hash it was
+						 * started with; "" off or unknown */
 };
 
 struct plan_obs_net {
@@ -127,8 +131,9 @@ enum plan_kind {
 	PLAN_RECREATE,
 	PLAN_CREATE,
 	PLAN_UPDATE,
+	PLAN_RESEED,		/* only the seed changed: new seed, same disk */
 	PLAN_START,
-	PLAN_RESTART,		/* redefined, runs with the old cpus/memory */
+	PLAN_RESTART,		/* redefined, runs with the old cpus/memory/seed */
 	PLAN_UNCHANGED,
 	PLAN_KIND_COUNT
 };
@@ -139,8 +144,9 @@ struct plan_action {
 	const struct fleet_network *net;	/* NET_*: the network, else NULL */
 	char *object;				/* domain, network or volume name */
 	struct plan_hashes h;			/* desired hashes (VM actions) */
-	unsigned changed;			/* RECREATE: bits of enum plan_field */
-	bool restart;				/* UPDATE, RESTART: running, needs a restart */
+	unsigned changed;			/* RECREATE, RESEED: bits of enum plan_field */
+	bool restart;				/* UPDATE, RESEED, RESTART: running,
+						 * needs a restart */
 	char why[160];				/* "image, disk" or "cpus 1 -> 2" */
 };
 
@@ -157,6 +163,13 @@ struct plan {
 void plan_build(const struct fleet *f, const char *const *seed_hashes,
 		const struct plan_observed *obs, struct plan *p);
 void plan_release(struct plan *p);
+
+/* UPDATE, RESEED and RESTART: the kinds that may leave a running VM on
+ * its old definition until restarted. */
+bool plan_kind_restarts(enum plan_kind k);
+
+/* What summaries count as "to update": update, reseed, start, restart. */
+size_t plan_count_updates(const struct plan *p);
 
 /* True when applying p would change nothing: only UNCHANGED actions, and
  * RESTART ones unless with_restarts (apply --restart). */

@@ -20,6 +20,7 @@ static const struct {
 	[PLAN_RECREATE] = { "-/+", "recreate", "recreate" },
 	[PLAN_CREATE] = { "+", "create", "create" },
 	[PLAN_UPDATE] = { "~", "update", "update" },
+	[PLAN_RESEED] = { "~", "reseed", "reseed" },
 	[PLAN_START] = { "~", "start", "start" },
 	[PLAN_RESTART] = { "~", "restart", "restart" },
 	[PLAN_UNCHANGED] = { " ", "unchanged", "unchanged" },
@@ -31,7 +32,7 @@ void plan_format_summary(const struct plan *p, struct buf *out)
 
 	buf_addf(out, "Plan: %zu to create, %zu to update, %zu to recreate, "
 		 "%zu to delete, %zu unchanged.",
-		 c[PLAN_CREATE], c[PLAN_UPDATE] + c[PLAN_START] + c[PLAN_RESTART],
+		 c[PLAN_CREATE], plan_count_updates(p),
 		 c[PLAN_RECREATE] + c[PLAN_NET_RECREATE],
 		 c[PLAN_DELETE] + c[PLAN_VOL_DELETE] + c[PLAN_NET_DELETE],
 		 c[PLAN_UNCHANGED]);
@@ -42,7 +43,7 @@ static void action_text(const struct plan_action *a, struct buf *out)
 	buf_addf(out, "%s %s %s", kinds[a->kind].mark, kinds[a->kind].verb, a->object);
 	if (a->why[0] != '\0')
 		buf_addf(out, " (%s)", a->why);
-	if ((a->kind == PLAN_UPDATE || a->kind == PLAN_RESTART) && a->restart)
+	if (plan_kind_restarts(a->kind) && a->restart)
 		buf_adds(out, " [restart needed: apply --restart]");
 	buf_addc(out, '\n');
 }
@@ -77,7 +78,7 @@ static void action_json(const struct plan_action *a, struct buf *out)
 		jsonw_key(out, "spec");
 		jsonw_str(out, a->h.spec);
 	}
-	if (a->kind == PLAN_RECREATE) {
+	if (a->kind == PLAN_RECREATE || a->kind == PLAN_RESEED) {
 		buf_adds(out, ", \"changed\": [");
 		for (f = 0; f < PLAN_F_COUNT; f++)
 			if (a->changed & (1u << f)) {
@@ -87,7 +88,7 @@ static void action_json(const struct plan_action *a, struct buf *out)
 			}
 		buf_adds(out, "]");
 	}
-	if (a->kind == PLAN_UPDATE || a->kind == PLAN_RESTART)
+	if (plan_kind_restarts(a->kind))
 		buf_addf(out, ", \"restart_needed\": %s", a->restart ? "true" : "false");
 	if (a->why[0] != '\0') {
 		buf_adds(out, ", ");
@@ -109,7 +110,7 @@ void plan_format_json(const struct plan *p, const char *fleet, struct buf *out)
 		 p->observed_fp, p->desired_fp);
 	buf_addf(out, "  \"summary\": {\"create\": %zu, \"update\": %zu, \"recreate\": %zu, "
 		 "\"delete\": %zu, \"unchanged\": %zu},\n  \"actions\": [",
-		 c[PLAN_CREATE], c[PLAN_UPDATE] + c[PLAN_START] + c[PLAN_RESTART],
+		 c[PLAN_CREATE], plan_count_updates(p),
 		 c[PLAN_RECREATE] + c[PLAN_NET_RECREATE],
 		 c[PLAN_DELETE] + c[PLAN_VOL_DELETE] + c[PLAN_NET_DELETE],
 		 c[PLAN_UNCHANGED]);

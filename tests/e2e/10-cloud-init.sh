@@ -14,8 +14,10 @@
 #    other VMs were not restarted (same boot_id);
 #  - snapshot, a change in the guests, revert: the change is gone;
 #  - peers: /etc/hosts rendered from the `all` context, web back to one VM
-#    (every seed changes, so every VM is recreated, and one deleted; db now
-#    has its 1 GiB): each VM resolves every peer by name
+#    (every seed changes, so every VM is reseeded, keeping its disk, and
+#    one deleted; `up --restart` cold-boots them into the new seed, which
+#    cloud-init runs as a new instance; db now has its 1 GiB): a file
+#    written before is still there, each VM resolves every peer by name
 #    (getent) and reaches its SSH port by that name (the image has no ping);
 #  - destroy: nothing of the fleet is left in libvirt, while a domain, a
 #    network, a pool and a volume made beforehand with virsh are untouched.
@@ -258,7 +260,7 @@ grep -qxF "+ create e2e-web-2" "$out" || fail "plan: create web-2"
 grep -q '^~ update e2e-db (memory 768MiB -> 1024MiB)' "$out" || fail "plan: update db"
 # No --restart: the new memory waits for db's next start, so no VM reboots
 # here (herd apply --restart is covered by integration/40-apply); db gets
-# it when the peers step below recreates it.
+# it when the peers step below restarts it.
 h apply >"$out" 2>&1 || fail "apply the change"
 grep -qxF "Apply: 1 created, 1 updated, 0 recreated, 0 deleted, 0 failed." "$out" ||
     fail "apply summary"
@@ -300,18 +302,29 @@ grep -q before "$out" || fail "snapshot --list does not show 'before'"
 say "snapshot, change, revert: ${vms} back in $(since "$s")s"
 
 # ---- peers by the names the `all` context gives; web back to one VM
+hn exec -- "sudo -n sh -c 'echo kept > /var/lib/herd-kept; sync'" >"$out" 2>&1 ||
+    fail "write a file to keep"
 fleet 1 1GiB 1
 h plan >"$out" || fail "plan with /etc/hosts"
-grep -qxF "Plan: 0 to create, 0 to update, 3 to recreate, 1 to delete, 0 unchanged." \
-    "$out" || fail "a changed seed should recreate every VM, web-2 go"
+grep -qxF "Plan: 0 to create, 3 to update, 0 to recreate, 1 to delete, 0 unchanged." \
+    "$out" || fail "a changed seed should reseed every VM, web-2 go"
 grep -qxF -- "- delete e2e-web-2" "$out" || fail "plan: delete web-2"
-grep -q '^-/+ recreate e2e-web-1 (seed)' "$out" || fail "plan: recreate web-1 (seed)"
+grep -qxF '~ reseed e2e-web-1 (seed) [restart needed: apply --restart]' "$out" ||
+    fail "plan: reseed web-1"
 s=$(now)
 libvirt_ns_exec "$HERD" -f "$F" -c "$HERD_TEST_URI" --state-dir "$w/state" \
-    up --timeout 15m >"$out" 2>&1 || fail "up with /etc/hosts"
-say "recreate of 3 VMs with new seeds, delete of 1, to cloud-init finished: $(since "$s")s"
+    up --restart --timeout 15m >"$out" 2>&1 || fail "up with /etc/hosts"
+say "reseed and restart of 3 VMs, delete of 1, to cloud-init finished: $(since "$s")s"
 vms="app-1 db web-1"
 [ -z "$(v list --all --name | grep -x e2e-web-2)" ] || fail "web-2 is still there"
+hn exec -- 'cat /var/lib/herd-kept /var/lib/cloud/data/instance-id' >"$out" 2>&1 ||
+    fail "exec after the reseed"
+for vm in $vms; do
+	grep -qxF "$vm: kept" "$out" || fail "$vm lost its disk in the reseed"
+	want=$(h render "$vm" --only meta-data | awk '/^instance-id:/ {print $2}')
+	grep -qxF "$vm: $want" "$out" ||
+	    fail "$vm does not run the new seed's instance $want: $(grep "^$vm: " "$out")"
+done
 mem=$(hs db "awk '/^MemTotal/ {print int(\$2 / 1024)}' /proc/meminfo")
 [ "${mem:-0}" -gt 900 ] || fail "db has ${mem:-?} MiB, not 1 GiB"
 # shellcheck disable=SC2016

@@ -6,6 +6,8 @@
 #  - update (memory), delete (count down), recreate (disk and CIDR: the
 #    network is made again) with the fields named; a saved plan is refused
 #    once libvirt changed;
+#  - reseed: a change of the seed alone keeps the disk (the guest's boot
+#    counter goes on) and the guest reads the new seed after the restart;
 #  - crash safety: the states an apply killed at each step leaves (a disk
 #    without its domain, a defined but stopped domain, an orphan volume, a
 #    base image cut off mid-upload), then real kill -9 at several moments:
@@ -47,7 +49,8 @@ out=$w/out
 cp "$HERD" "$w/herd" || fail "copy herd"
 HERD=$w/herd
 
-# fleet NAME COUNT MEMORY DISK CIDR: write $w/NAME.yaml
+# fleet NAME COUNT MEMORY DISK CIDR [DEFAULTS]: write $w/NAME.yaml, DEFAULTS
+# being more keys for defaults:
 fleet() {
 	cat >"$w/$1.yaml" <<EOF
 fleet: $1
@@ -58,7 +61,7 @@ images:
     boot: {kernel: $TINY_KERNEL, initrd: $TINY_INITRD, cmdline: "$TINY_CMDLINE"}
 networks:
   net: {mode: nat, cidr: $5}
-defaults: {image: tiny, cpus: 1, memory: $3, disk: $4, networks: [net]}
+defaults: {image: tiny, cpus: 1, memory: $3, disk: $4, networks: [net]${6:+, $6}}
 groups:
   web: {count: $2, name: "web-{{index}}"}
 EOF
@@ -129,7 +132,7 @@ no_dup_no_orphan 2
 fleet t40 2 192MiB 64MiB 10.77.0.0/24
 h t40 apply >"$out" 2>&1 || fail "apply without --restart"
 expect "$out" "Apply: 0 created, 2 updated, 0 recreated, 0 deleted, 0 failed."
-grep -q "t40-web-1: running with the old cpus/memory until restarted" "$out" ||
+grep -q "t40-web-1: runs as before until restarted, then with the new memory 160MiB -> 192MiB" "$out" ||
 	fail "no restart warning"
 h t40 plan >"$out" || fail "plan"
 expect "$out" "~ restart t40-web-1 (memory 160MiB -> 192MiB pending) [restart needed: apply --restart]"
@@ -139,6 +142,35 @@ h t40 apply --restart --verify >"$out" 2>&1 || fail "apply --restart"
 expect "$out" "Apply: 0 created, 2 updated, 0 recreated, 0 deleted, 0 failed."
 [ "$(v dominfo t40-web-2 | awk '/^Max memory/ {print $3}')" = 196608 ] ||
 	fail "web-2 not restarted with 192 MiB"
+
+# --- reseed: only the seed changes; the disk stays
+last_seed() { grep '^herd-tiny: seed instance-id=' "$log" | tail -n 1; }
+last_disk() { grep '^herd-tiny: disk vda' "$log" | tail -n 1 | sed 's/.*boots=//'; }
+wait_for 90 grep -q "^$TINY_READY" "$log" || fail "web-1 did not come back"
+old_seed=$(last_seed) old_boots=$(last_disk)
+[ -n "$old_boots" ] || fail "no boot counter in $(cat "$log")"
+ls -i "$HERD_POOL_DIR/herd-t40/t40-web-1.qcow2" >"$w/inode.before"
+fleet t40 2 192MiB 64MiB 10.77.0.0/24 'cloud_config: {runcmd: [echo reseeded]}'
+h t40 plan >"$out" || fail "plan reseed"
+expect "$out" "~ reseed t40-web-1 (seed) [restart needed: apply --restart]"
+expect "$out" "Plan: 0 to create, 2 to update, 0 to recreate, 0 to delete, 0 unchanged."
+h t40 apply >"$out" 2>&1 || fail "apply reseed"
+expect "$out" "Apply: 0 created, 2 updated, 0 recreated, 0 deleted, 0 failed."
+grep -q "t40-web-1: runs as before until restarted, then with the new seed" "$out" ||
+	fail "no reseed restart warning: $(cat "$out")"
+h t40 plan >"$out" || fail "plan after reseed"
+expect "$out" "~ restart t40-web-1 (seed pending) [restart needed: apply --restart]"
+wc -l <"$log" >"$w/log.mark"
+h t40 apply --restart --verify >"$out" 2>&1 || fail "apply --restart after reseed"
+wait_for 90 sh -c 'tail -n +$(( $(cat "$3") + 1 )) "$1" | grep -q "^$2"' sh "$log" "$TINY_READY" "$w/log.mark" ||
+	fail "web-1 did not boot after the reseed: $(tail -n 20 "$log")"
+new_seed=$(last_seed)
+[ "$new_seed" != "$old_seed" ] || fail "web-1 still reads the old seed: $new_seed"
+[ "$(last_disk)" -gt "$old_boots" ] || fail "web-1's disk was replaced (boots $(last_disk), was $old_boots)"
+ls -i "$HERD_POOL_DIR/herd-t40/t40-web-1.qcow2" | cmp -s - "$w/inode.before" ||
+	fail "web-1's disk volume is a new file"
+h t40 plan >"$out" || fail "plan after the reseed restart"
+expect "$out" "Plan: 0 to create, 0 to update, 0 to recreate, 0 to delete, 2 unchanged."
 fleet t40 2 160MiB 72MiB 10.77.1.0/24
 h t40 plan >"$out" || fail "plan"
 expect "$out" "-/+ recreate t40-web-1 (disk, seed, networks, ip)"

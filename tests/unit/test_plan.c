@@ -168,8 +168,9 @@ static void test_mixed_changes(void **state)
 	assert_string_equal(a->why, "ip");
 	assert_int_equal(a->changed, 1u << PLAN_F_IP);
 	a = find(&p, "lab-web-3");
-	assert_int_equal(a->kind, PLAN_RECREATE);
+	assert_int_equal(a->kind, PLAN_RESEED);	/* the disk is kept */
 	assert_string_equal(a->why, "seed");
+	assert_false(a->restart);			/* off: starts with it */
 	assert_int_equal(find(&p, "lab-old")->kind, PLAN_DELETE);
 	assert_int_equal(find(&p, "lab-ghost" PLAN_VOL_DISK_SUFFIX)->kind, PLAN_VOL_DELETE);
 	assert_null(find(&p, "lab-old" PLAN_VOL_SEED_SUFFIX));
@@ -227,6 +228,85 @@ static void test_restart_pending(void **state)
 	assert_string_equal(find(&p, "lab-web-1")->why, "cpus 1 -> 2 pending");
 	assert_true(plan_is_empty(&p, false));	/* apply: nothing to do */
 	assert_false(plan_is_empty(&p, true));	/* apply --restart: restart it */
+	plan_release(&p);
+	plan_observed_release(&o);
+	free(x);
+}
+
+/* Only the seed changed: reseed (same disk), restart needed while it
+ * runs, cpus/memory ride along; with anything else, or for kickstart,
+ * recreate. */
+static void test_reseed(void **state)
+{
+	struct fx *x = fx_new();
+	const char *seeds2[3] = { "new", "new", "new" };
+	struct fleet_spec ks;
+	const struct plan_action *a;
+	struct plan_observed o;
+	struct plan p;
+	struct buf b;
+
+	(void)state;
+	observe_applied(x, &o);
+	ks = x->spec;
+	ks.bootstrap = FLEET_BOOT_KICKSTART;
+	x->vms[1].spec = &x->big;		/* web-2: seed and cpus */
+	x->nics[2].ip++;			/* web-3: seed and ip */
+	plan_build(&x->f, seeds2, &o, &p);
+	a = find(&p, "lab-web-1");
+	assert_int_equal(a->kind, PLAN_RESEED);
+	assert_true(a->restart);
+	assert_int_equal(a->changed, 1u << PLAN_F_SEED);
+	a = find(&p, "lab-web-2");
+	assert_int_equal(a->kind, PLAN_RESEED);
+	assert_string_equal(a->why, "seed, cpus 1 -> 2");
+	a = find(&p, "lab-web-3");
+	assert_int_equal(a->kind, PLAN_RECREATE);
+	assert_string_equal(a->why, "seed, ip");
+	buf_init(&b);
+	plan_format_text(&p, false, &b);
+	assert_non_null(strstr(buf_str(&b), "~ reseed lab-web-1 (seed) [restart needed: apply --restart]\n"));
+	assert_non_null(strstr(buf_str(&b),
+			       "Plan: 0 to create, 2 to update, 1 to recreate, 0 to delete, 0 unchanged."));
+	buf_release(&b);
+	buf_init(&b);
+	plan_format_json(&p, "lab", &b);
+	assert_non_null(strstr(buf_str(&b), "{\"action\": \"reseed\", \"object\": \"lab-web-1\""));
+	assert_non_null(strstr(buf_str(&b), "\"changed\": [\"seed\"], \"restart_needed\": true"));
+	buf_release(&b);
+	plan_release(&p);
+	/* A kickstart file acts only when the installer runs: recreate. */
+	x->vms[1].spec = &ks;
+	plan_vm_hashes(&x->vms[1], "seed", &o.vms[1].h);
+	plan_build(&x->f, seeds2, &o, &p);
+	assert_int_equal(find(&p, "lab-web-2")->kind, PLAN_RECREATE);
+	plan_release(&p);
+	plan_observed_release(&o);
+	free(x);
+}
+
+/* Reseeded while running: defined with the new seed, still on the old one
+ * until a cold boot. */
+static void test_seed_pending(void **state)
+{
+	struct fx *x = fx_new();
+	struct plan_observed o;
+	struct plan p;
+
+	(void)state;
+	observe_applied(x, &o);
+	snprintf(o.vms[0].live_seed, sizeof o.vms[0].live_seed, "0123abcd");
+	memcpy(o.vms[1].live_seed, o.vms[1].h.field[PLAN_F_SEED], sizeof o.vms[1].live_seed);
+	plan_build(&x->f, seeds, &o, &p);
+	assert_int_equal(find(&p, "lab-web-1")->kind, PLAN_RESTART);
+	assert_string_equal(find(&p, "lab-web-1")->why, "seed pending");
+	assert_int_equal(find(&p, "lab-web-2")->kind, PLAN_UNCHANGED);
+	assert_true(plan_is_empty(&p, false));
+	assert_false(plan_is_empty(&p, true));
+	plan_release(&p);
+	o.vms[0].state = PLAN_DOM_OFF;		/* off: the next start reads it */
+	plan_build(&x->f, seeds, &o, &p);
+	assert_int_equal(find(&p, "lab-web-1")->kind, PLAN_START);
 	plan_release(&p);
 	plan_observed_release(&o);
 	free(x);
@@ -341,6 +421,8 @@ int main(void)
 		cmocka_unit_test(test_mixed_changes),
 		cmocka_unit_test(test_start_and_memory_update),
 		cmocka_unit_test(test_restart_pending),
+		cmocka_unit_test(test_reseed),
+		cmocka_unit_test(test_seed_pending),
 		cmocka_unit_test(test_fingerprint_ignores_order),
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_network_removed_from_file),
