@@ -25,6 +25,7 @@ struct base {
 	char *path;		/* volume path on the libvirt host */
 	char *vol;		/* volume name in herd-images */
 	const char *format;	/* "qcow2" / "raw" */
+	bool uploaded;		/* this apply put it into herd-images */
 	struct herd_err err;	/* why it is not ready */
 };
 
@@ -197,6 +198,27 @@ static int file_sha256(const char *path, char out[HASH_HEX_MAX], struct herd_err
 	return 0;
 }
 
+/* Into herd-images under its sha256, unless there already.  Another herd
+ * (another fleet) may want the same image at the same moment: the check
+ * and the upload run under a lock, or one would replace the volume the
+ * other is writing. */
+static int upload_base(struct run *r, const struct image_entry *e, const char *sha,
+		       struct base *b, const char *images_dir)
+{
+	char *what = xasprintf("upload-%s", sha);
+	int lock = image_cache_lock(r->o->cache_dir, what, &b->err), rc = -1;
+
+	if (lock >= 0 &&
+	    virt_pool_ensure(r->v, VIRT_IMAGES_POOL, images_dir, &b->err) == 0 &&
+	    virt_image_ensure(r->v, VIRT_IMAGES_POOL, e->path, sha, b->format, &b->path,
+			      &b->uploaded, &b->err) == 0)
+		rc = 0;
+	if (lock >= 0)
+		image_cache_unlock(r->o->cache_dir, what, lock);
+	free(what);
+	return rc;
+}
+
 /* One base image: verified locally (downloaded for url:), then uploaded
  * into herd-images once, named by its sha256. */
 static int ensure_base(struct run *r, const struct fleet_image *im, struct base *b,
@@ -217,11 +239,7 @@ static int ensure_base(struct run *r, const struct fleet_image *im, struct base 
 		goto out;
 	b->format = e.format == IMAGE_FORMAT_QCOW2 ? "qcow2" : "raw";
 	b->vol = xasprintf("%s.%s", sha, b->format);
-	if (virt_pool_ensure(r->v, VIRT_IMAGES_POOL, images_dir, &b->err) < 0 ||
-	    virt_image_ensure(r->v, VIRT_IMAGES_POOL, e.path, sha, b->format, &b->path,
-			      &b->err) < 0)
-		goto out;
-	rc = 0;
+	rc = upload_base(r, &e, sha, b, images_dir);
 out:
 	if (rc < 0)
 		herd_errctx(&b->err, "image '%s'", im->name);
@@ -418,28 +436,38 @@ out:
 
 static void *worker(void *arg)
 {
-	struct run *r = arg;
-	struct herd_err e;
+	struct run *shared = arg;
+	struct herd_err e = HERD_ERR_INIT;
+	struct virt *own = virt_open_sibling(shared->v, &e);
+	struct run w;			/* this worker's view: its own connection */
 	size_t i;
 
+	pthread_mutex_lock(&shared->mu);	/* the counters move meanwhile */
+	w = *shared;
+	pthread_mutex_unlock(&shared->mu);
+	if (own != NULL)
+		w.v = own;
 	for (;;) {
-		pthread_mutex_lock(&r->mu);
-		while (r->next < r->p->n && !is_vm_work(r, r->p->acts[r->next].kind))
-			r->next++;
-		i = r->next++;
-		pthread_mutex_unlock(&r->mu);
-		if (i >= r->p->n)
-			return NULL;
+		pthread_mutex_lock(&shared->mu);
+		while (shared->next < shared->p->n &&
+		       !is_vm_work(shared, shared->p->acts[shared->next].kind))
+			shared->next++;
+		i = shared->next++;
+		pthread_mutex_unlock(&shared->mu);
+		if (i >= shared->p->n)
+			break;
 		herd_err_clear(&e);
-		switch (r->p->acts[i].kind) {
+		switch (w.p->acts[i].kind) {
 		case PLAN_UPDATE:
-		case PLAN_RESEED: vm_update(r, &r->p->acts[i], &e); break;
-		case PLAN_START: virt_domain_start(r->v, r->p->acts[i].object, &e); break;
-		case PLAN_RESTART: virt_domain_restart(r->v, r->p->acts[i].object, &e); break;
-		default: vm_create(r, &r->p->acts[i], &e); break;
+		case PLAN_RESEED: vm_update(&w, &w.p->acts[i], &e); break;
+		case PLAN_START: virt_domain_start(w.v, w.p->acts[i].object, &e); break;
+		case PLAN_RESTART: virt_domain_restart(w.v, w.p->acts[i].object, &e); break;
+		default: vm_create(&w, &w.p->acts[i], &e); break;
 		}
-		finish(r, i, &e);
+		finish(shared, i, &e);
 	}
+	virt_close(own);
+	return NULL;
 }
 
 static void run_workers(struct run *r, size_t n_work)
@@ -490,6 +518,7 @@ int apply_run(struct virt *v, const struct fleet *f, const struct plan *p,
 				finish(&r, i, err);
 	}
 	for (i = 0; i < f->n_images; i++) {
+		rep->n_uploaded += r.bases[i].uploaded;
 		free(r.bases[i].path);
 		free(r.bases[i].vol);
 	}

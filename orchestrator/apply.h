@@ -48,6 +48,7 @@ struct apply_opts {
 struct apply_report {
 	struct herd_err *results;	/* [p->n] */
 	size_t n_ok, n_failed;
+	size_t n_uploaded;		/* base images this apply put into herd-images */
 };
 
 /* Apply plan p (built from f) over connection v.  Returns 0 when every

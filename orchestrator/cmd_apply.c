@@ -130,6 +130,9 @@ static void print_summary(const struct session *s, const struct apply_report *re
 			log_warn("%s: runs as before until restarted, then with the new %s "
 				 "(herd apply --restart)", a->object, a->why);
 	}
+	if (rep->n_uploaded > 0)
+		printf("Uploaded %zu base image%s into herd-images.\n", rep->n_uploaded,
+		       rep->n_uploaded == 1 ? "" : "s");
 	printf("Apply: %zu created, %zu updated, %zu recreated, %zu deleted, %zu failed.\n",
 	       ok[PLAN_CREATE],
 	       ok[PLAN_UPDATE] + ok[PLAN_RESEED] + ok[PLAN_START] +

@@ -264,6 +264,35 @@ out:
 	return rc;
 }
 
+int image_cache_lock(const char *cache_dir, const char *what, struct herd_err *err)
+{
+	char *dir = cache_dir ? xstrdup(cache_dir) : image_cache_default_dir(err);
+	int fd = -1;
+
+	if (dir != NULL && mkdir_p(dir, err) == 0 && lock_entry(dir, what, &fd, err) < 0)
+		fd = -1;
+	free(dir);
+	return fd;
+}
+
+void image_cache_unlock(const char *cache_dir, const char *what, int handle)
+{
+	struct herd_err ignored = HERD_ERR_INIT;
+	char *dir = cache_dir ? xstrdup(cache_dir) : image_cache_default_dir(&ignored);
+
+	/* Unlink first, while holding it: lock_entry() notices the file is
+	 * gone and opens a new one, so no waiter keeps a lock on an orphan. */
+	if (dir != NULL) {
+		char *path = xasprintf("%s/.%s.lock", dir, what);
+
+		unlink(path);
+		free(path);
+	}
+	free(dir);
+	if (handle >= 0)
+		close(handle);
+}
+
 static int cmp_entry(const void *a, const void *b)
 {
 	const struct image_entry *x = a, *y = b;

@@ -64,6 +64,16 @@ int image_cache_ensure(const struct image_src *src, const char *cache_dir,
 		       const struct fetch_opts *fopts, struct image_entry *out,
 		       struct herd_err *err);
 
+/* Serialise work on something named `what` across herd processes of this
+ * user: flock cache_dir/.<what>.lock (cache_dir NULL: the default).  For
+ * work outside the cache that has no lock of its own, like uploading a
+ * base image into libvirt's herd-images pool.  Blocks; returns a handle
+ * for image_cache_unlock, or -1 with err. */
+int image_cache_lock(const char *cache_dir, const char *what, struct herd_err *err);
+
+/* Release the lock and remove its file (a waiter then takes a new one). */
+void image_cache_unlock(const char *cache_dir, const char *what, int handle);
+
 /* Every entry of the cache, sorted by origin name then entry name, into
  * *out (caller frees each with image_entry_release, then the array).
  * A missing cache directory is an empty list. */

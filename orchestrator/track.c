@@ -75,6 +75,12 @@ struct run {
 	const char *first_failed;
 };
 
+/* The connection t's follower asks libvirt over. */
+static struct virt *conn_of(const struct run *r, const struct track_vm *t)
+{
+	return t->conn != NULL ? t->conn : r->s->virt;
+}
+
 static void changed(struct run *r, struct track_vm *t, enum track_stage st)
 {
 	pthread_mutex_lock(&r->mu);
@@ -171,7 +177,7 @@ static bool stage_running(struct run *r, struct track_vm *t)
 	struct herd_err err = HERD_ERR_INIT;
 
 	for (;;) {
-		if (virt_dom_state(r->s->virt, t->vm->domain, &t->state, &err) != 0) {
+		if (virt_dom_state(conn_of(r, t), t->vm->domain, &t->state, &err) != 0) {
 			fail(r, t, "%s", err.msg);
 			return false;
 		}
@@ -197,16 +203,6 @@ static bool stage_running(struct run *r, struct track_vm *t)
 	}
 }
 
-/* libvirt's name of the VM's primary network; NULL on a host bridge. */
-static char *primary_net(const struct run *r, const struct track_vm *t)
-{
-	const struct fleet_network *n = t->vm->spec->networks[0];
-
-	if (n->mode == FLEET_NET_BRIDGE)
-		return NULL;
-	return xasprintf("herd-%s-%s", r->s->fleet->name, n->name);
-}
-
 static bool stage_ip(struct run *r, struct track_vm *t)
 {
 	struct herd_err err = HERD_ERR_INIT;
@@ -218,9 +214,9 @@ static bool stage_ip(struct run *r, struct track_vm *t)
 		return false;
 	}
 	fleet_mac_str(t->vm->nics[0].mac, mac);
-	net = primary_net(r, t);
+	net = access_primary_net(r->s, t->vm);
 	for (;;) {
-		if (virt_dom_addr(r->s->virt, t->vm->domain, net, mac, t->ip, &t->src, &err) != 0) {
+		if (virt_dom_addr(conn_of(r, t), t->vm->domain, net, mac, t->ip, &t->src, &err) != 0) {
 			fail(r, t, "%s", err.msg);
 			break;
 		}
@@ -428,7 +424,7 @@ static bool stage_cloud_init(struct run *r, struct track_vm *t, struct sshc *c)
 	return again;
 }
 
-static void follow_one(struct run *r, struct track_vm *t)
+static void follow_stages(struct run *r, struct track_vm *t)
 {
 	enum track_stage target = r->o->target;
 	struct sshc *c = NULL;
@@ -443,6 +439,18 @@ static void follow_one(struct run *r, struct track_vm *t)
 		c = stage_ssh(r, t);
 	}
 	sshc_free(c);
+}
+
+/* A wait lasts minutes with many followers at once: each asks libvirt over
+ * its own connection (see virt_open_sibling), the shared one if none. */
+static void follow_one(struct run *r, struct track_vm *t)
+{
+	struct herd_err ignored = HERD_ERR_INIT;
+
+	t->conn = virt_open_sibling(r->s->virt, &ignored);
+	follow_stages(r, t);
+	virt_close(t->conn);
+	t->conn = NULL;
 }
 
 /* status's SSH look: short enough for a quick table, long enough for a
@@ -460,7 +468,7 @@ static void probe_one(struct run *r, struct track_vm *t)
 	struct buf out;
 	char mac[18], *net;
 
-	if (virt_dom_state(r->s->virt, t->vm->domain, &t->state, &err) != 0)
+	if (virt_dom_state(conn_of(r, t), t->vm->domain, &t->state, &err) != 0)
 		return;
 	if (t->state == VIRT_DOM_SHUTOFF || t->state == VIRT_DOM_CRASHED ||
 	    t->state == VIRT_DOM_MISSING)
@@ -471,8 +479,8 @@ static void probe_one(struct run *r, struct track_vm *t)
 	if (t->vm->spec->n_networks == 0)
 		return;
 	fleet_mac_str(t->vm->nics[0].mac, mac);
-	net = primary_net(r, t);
-	virt_dom_addr(r->s->virt, t->vm->domain, net, mac, t->ip, &t->src, &err);
+	net = access_primary_net(r->s, t->vm);
+	virt_dom_addr(conn_of(r, t), t->vm->domain, net, mac, t->ip, &t->src, &err);
 	free(net);
 	if (t->ip[0] == '\0')
 		return;

@@ -43,6 +43,7 @@ struct track_vm {
 	bool warning;			/* cloud-init finished degraded: why says why */
 	char why[512];
 	volatile int stopped;		/* set from the event thread: crashed or stopped */
+	struct virt *conn;		/* internal: the follower's own connection */
 };
 
 struct track_opts {

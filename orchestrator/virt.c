@@ -124,7 +124,8 @@ const char *virt_pick_uri(const char *opt, const char *file_uri)
 	return NULL;
 }
 
-struct virt *virt_open(const char *uri, struct herd_err *err)
+static struct virt *open_conn(const char *uri, struct virt_locks *shared,
+			      struct herd_err *err)
 {
 	struct virt *v;
 	char *got;
@@ -144,8 +145,26 @@ struct virt *virt_open(const char *uri, struct herd_err *err)
 	type = virConnectGetType(v->conn);
 	v->test = type != NULL && strcmp(type, "TEST") == 0;
 	v->system = strstr(v->uri, "/system") != NULL;
-	pthread_mutex_init(&v->table_mu, NULL);
+	if (shared != NULL) {
+		v->lk = shared;
+	} else {
+		v->lk = &v->own;
+		pthread_mutex_init(&v->own.table_mu, NULL);
+	}
 	return v;
+}
+
+struct virt *virt_open(const char *uri, struct herd_err *err)
+{
+	return open_conn(uri, NULL, err);
+}
+
+struct virt *virt_open_sibling(struct virt *v, struct herd_err *err)
+{
+	/* The test driver's state belongs to one connection: share it. */
+	if (v->test)
+		return NULL;
+	return open_conn(v->uri, v->lk, err);
 }
 
 void virt_close(struct virt *v)
@@ -155,9 +174,11 @@ void virt_close(struct virt *v)
 	if (v == NULL)
 		return;
 	virConnectClose(v->conn);
-	for (i = 0; i < v->n_locks; i++)
-		pthread_mutex_destroy(&v->locks[i].mu);
-	pthread_mutex_destroy(&v->table_mu);
+	if (v->lk == &v->own) {
+		for (i = 0; i < v->own.n_locks; i++)
+			pthread_mutex_destroy(&v->own.locks[i].mu);
+		pthread_mutex_destroy(&v->own.table_mu);
+	}
 	free(v->uri);
 	free(v);
 }

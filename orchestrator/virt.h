@@ -29,6 +29,15 @@ struct virt;
  * the driver's choice).  Returns the connection (virt_close) or NULL with
  * err (HERD_E_VIRT, naming the URI). */
 struct virt *virt_open(const char *uri, struct herd_err *err);
+
+/* Another connection to v's daemon, for one worker thread of its own:
+ * libvirt's client serialises the calls of many threads over one socket,
+ * and Debian 12's libvirt 9.0 was seen to lose a reply there (a worker
+ * waited forever on an idle daemon).  It shares v's pool locks, so v must
+ * outlive it; close it with virt_close.  NULL (use v itself) on the test
+ * driver, whose state lives in one connection, or when the daemon refuses
+ * another connection (err says why). */
+struct virt *virt_open_sibling(struct virt *v, struct herd_err *err);
 void virt_close(struct virt *v);
 
 /* The URI libvirt says the connection has; borrowed until virt_close. */

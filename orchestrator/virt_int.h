@@ -18,14 +18,21 @@ struct virt_pool_lock {
 	pthread_mutex_t mu;
 };
 
+/* herd's own locks around storage pools, shared by a connection and its
+ * siblings (virt_open_sibling). */
+struct virt_locks {
+	pthread_mutex_t table_mu;	/* guards locks[] */
+	struct virt_pool_lock locks[VIRT_MAX_POOL_LOCKS];
+	size_t n_locks;
+};
+
 struct virt {
 	virConnectPtr conn;
 	char *uri;
 	bool test;		/* test:/// driver */
 	bool system;		/* privileged daemon */
-	pthread_mutex_t table_mu;	/* guards locks[] */
-	struct virt_pool_lock locks[VIRT_MAX_POOL_LOCKS];
-	size_t n_locks;
+	struct virt_locks own;
+	struct virt_locks *lk;	/* &own, or the parent's for a sibling */
 };
 
 /* Record "what: <libvirt's last error>" (HERD_E_VIRT) and return -1.

@@ -16,32 +16,33 @@
 /* The mutex of pool `name`, made on first use. */
 static pthread_mutex_t *pool_mu(struct virt *v, const char *name)
 {
-	pthread_mutex_t *mu = &v->table_mu;	/* fallback: one big lock */
+	struct virt_locks *lk = v->lk;
+	pthread_mutex_t *mu = &lk->table_mu;	/* fallback: one big lock */
 	size_t i;
 
-	pthread_mutex_lock(&v->table_mu);
-	for (i = 0; i < v->n_locks; i++)
-		if (strcmp(v->locks[i].name, name) == 0)
+	pthread_mutex_lock(&lk->table_mu);
+	for (i = 0; i < lk->n_locks; i++)
+		if (strcmp(lk->locks[i].name, name) == 0)
 			break;
-	if (i == v->n_locks && i < VIRT_MAX_POOL_LOCKS) {
-		snprintf(v->locks[i].name, sizeof v->locks[i].name, "%s", name);
-		pthread_mutex_init(&v->locks[i].mu, NULL);
-		v->n_locks++;
+	if (i == lk->n_locks && i < VIRT_MAX_POOL_LOCKS) {
+		snprintf(lk->locks[i].name, sizeof lk->locks[i].name, "%s", name);
+		pthread_mutex_init(&lk->locks[i].mu, NULL);
+		lk->n_locks++;
 	}
-	if (i < v->n_locks)
-		mu = &v->locks[i].mu;
-	pthread_mutex_unlock(&v->table_mu);
-	return mu == &v->table_mu ? NULL : mu;
+	if (i < lk->n_locks)
+		mu = &lk->locks[i].mu;
+	pthread_mutex_unlock(&lk->table_mu);
+	return mu == &lk->table_mu ? NULL : mu;
 }
 
 static void lock(pthread_mutex_t *mu, struct virt *v)
 {
-	pthread_mutex_lock(mu ? mu : &v->table_mu);
+	pthread_mutex_lock(mu ? mu : &v->lk->table_mu);
 }
 
 static void unlock(pthread_mutex_t *mu, struct virt *v)
 {
-	pthread_mutex_unlock(mu ? mu : &v->table_mu);
+	pthread_mutex_unlock(mu ? mu : &v->lk->table_mu);
 }
 
 static int pool_define(struct virt *v, const char *name, const char *dir,
@@ -427,7 +428,7 @@ out:
 
 int virt_image_ensure(struct virt *v, const char *pool, const char *local,
 		      const char *sha256, const char *format, char **path,
-		      struct herd_err *err)
+		      bool *uploaded, struct herd_err *err)
 {
 	char *name = xasprintf("%s.%s", sha256, format), *ok = xasprintf("%s.ok", sha256);
 	char *okxml = vol_xml(ok, "raw", 0, NULL, NULL);
@@ -440,6 +441,8 @@ int virt_image_ensure(struct virt *v, const char *pool, const char *local,
 	if (!vol_exists(p, ok) || !vol_exists(p, name)) {
 		if (upload_file(v, pool, name, local, err) < 0)
 			goto out;
+		if (uploaded != NULL)
+			*uploaded = true;
 		virStoragePoolRefresh(p, 0);
 		mark = vol_create(v, pool, ok, okxml, NULL, 1, err);
 		if (mark == NULL)

@@ -12,6 +12,7 @@
 #ifndef HERD_VIRT_POOL_H
 #define HERD_VIRT_POOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,10 +45,11 @@ int virt_vol_upload_mem(struct virt *v, const char *pool, const char *name,
 /* A base image in `pool`, named by its content: `<sha256>.<format>`, then
  * the marker volume `<sha256>.ok` once the upload finished.  A volume
  * without its marker (an upload cut off) is deleted and uploaded again.
- * local is the image file on this machine; format "qcow2" or "raw". */
+ * local is the image file on this machine; format "qcow2" or "raw".
+ * *uploaded (may be NULL) says whether this call uploaded it. */
 int virt_image_ensure(struct virt *v, const char *pool, const char *local,
 		      const char *sha256, const char *format, char **path,
-		      struct herd_err *err);
+		      bool *uploaded, struct herd_err *err);
 
 /* New qcow2 volume `name` of capacity bytes backed by base_path (format
  * base_format): a linked clone. */

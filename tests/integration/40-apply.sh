@@ -13,6 +13,8 @@
 #    base image cut off mid-upload), then real kill -9 at several moments:
 #    the next apply finishes with no duplicate and no orphan;
 #  - a second apply on a locked fleet fails at once;
+#  - two fleets applied at the same moment with one new base image: it is
+#    uploaded once, and both fleets' VMs boot from it;
 #  - clone: full copies the base (no backing file) and grows it;
 #  - destroy leaves another fleet's domain, volume and network and an
 #    untagged domain with a similar name alone; a second destroy is a no-op.
@@ -85,7 +87,7 @@ no_dup_no_orphan() {
 	sort -o "$w/want" "$w/want"
 	cmp -s "$w/vols" "$w/want" || fail "volumes: $(cat "$w/vols" | tr '\n' ' ')"
 	for d in $(v list --all --name | grep '^t40-web-'); do
-		[ "$(v domstate "$d")" = running ] || fail "$d is $(v domstate "$d")"
+		[ "$(v domstate "$d")" = running ] || { v domstate --reason "$d" >&2; tail -n 15 "$HERD_TEST_DIR/log/qemu/$d.log" >&2; tail -n 5 "$HERD_POOL_DIR/herd-t40/$d.console.log" >&2; fail "$d is $(v domstate "$d")"; }
 	done
 }
 
@@ -248,6 +250,29 @@ h t40 apply >"$out" 2>&1 && fail "apply ran while the fleet was locked"
 grep -q "fleet 't40' is busy" "$out" || fail "lock message: $(cat "$out")"
 flock -u 9
 exec 9>&-
+
+# --- two fleets at once, one new base image (96 MiB raw: a long upload)
+qemu-img convert -O raw "$TINY_DISK" "$w/big-base.raw" || fail "raw base"
+qemu-img resize -q -f raw "$w/big-base.raw" 96M || fail "grow raw base"
+for f in t42 t43; do
+	fleet "$f" 1 128MiB 128MiB "10.78.${f#t4}.0/24"
+	sed -i "s|path: $TINY_DISK|path: $w/big-base.raw|" "$w/$f.yaml"
+done
+h t42 apply >"$w/out42" 2>&1 & p42=$!
+h t43 apply >"$w/out43" 2>&1 & p43=$!
+wait "$p42" || { out=$w/out42; fail "apply t42 beside t43"; }
+wait "$p43" || { out=$w/out43; fail "apply t43 beside t42"; }
+[ "$(cat "$w/out42" "$w/out43" | grep -c '^Uploaded 1 base image into herd-images\.$')" -eq 1 ] ||
+	fail "the shared base was not uploaded exactly once: $(cat "$w/out42" "$w/out43")"
+rawsum=$(sha256sum "$w/big-base.raw" | cut -c1-64)
+[ "$(v vol-list herd-images | grep -c "^ *$rawsum\.")" -eq 2 ] ||
+	fail "herd-images: $(v vol-list herd-images)"	# the image and its .ok
+for f in t42 t43; do
+	wait_for 90 grep -q '^herd-tiny: disk vda sectors=262144 base=tiny-base' \
+	    "$HERD_POOL_DIR/herd-$f/$f-web-1.console.log" ||
+		fail "$f-web-1 does not boot from the shared base: $(cat "$HERD_POOL_DIR/herd-$f/$f-web-1.console.log")"
+done
+h t42 destroy >/dev/null 2>&1 && h t43 destroy >/dev/null 2>&1 || fail "destroy t42/t43"
 
 # --- destroy touches this fleet only
 fleet t41 1 128MiB 64MiB 10.78.0.0/24
