@@ -12,6 +12,7 @@
 #include "orchestrator/state.h"
 #include "orchestrator/virt.h"
 #include "orchestrator/virt_track.h"
+#include "plans/plan.h"
 #include "seed/keys.h"
 
 static int open_virt(struct access *a, const struct herd_opts *opts,
@@ -117,6 +118,44 @@ static bool has_group(const struct fleet *f, const char *g)
 	return false;
 }
 
+char *access_primary_net(const struct access *a, const struct fleet_vm *vm)
+{
+	const struct fleet_network *n;
+
+	if (vm->spec->n_networks == 0)
+		return NULL;
+	n = vm->spec->networks[0];
+	return n->mode == FLEET_NET_BRIDGE ? NULL : plan_net_name(a->fleet->name, n->name);
+}
+
+int access_vm_addr(struct access *a, const struct herd_opts *opts,
+		   const struct fleet_vm *vm, char *ip, enum virt_addr_src *src,
+		   struct herd_err *err)
+{
+	enum virt_addr_src dummy;
+	char mac[18], *net;
+	int rc;
+
+	if (src == NULL)
+		src = &dummy;
+	ip[0] = '\0';
+	*src = VIRT_ADDR_NONE;
+	if (vm->spec->n_networks == 0)
+		return 0;
+	if (vm->nics[0].ip != 0) {
+		fleet_ip_str(vm->nics[0].ip, ip);
+		*src = VIRT_ADDR_RESERVED;
+		return 0;
+	}
+	if (access_connect(a, opts, err) != 0)
+		return -1;
+	fleet_mac_str(vm->nics[0].mac, mac);
+	net = access_primary_net(a, vm);
+	rc = virt_dom_addr(a->virt, vm->domain, net, mac, ip, src, err);
+	free(net);
+	return rc;
+}
+
 static bool wanted(const struct fleet_vm *vm, const char *const *names,
 		   size_t n_names, const char *group)
 {
@@ -176,7 +215,8 @@ int access_target(struct access *a, const struct fleet_vm *vm, const char *addr,
 		addr = ip;
 	}
 	if (addr == NULL || *addr == '\0')
-		return herd_errf(err, HERD_E_NET, "vm '%s': no address known yet", vm->name);
+		return herd_errf(err, HERD_E_NET, "vm '%s': no address known yet "
+				 "(herd status shows whether it runs)", vm->name);
 	if (keys_ensure_host_key(a->state_dir, vm->name, &kp, err) != 0)
 		return herd_errctx(err, "vm '%s'", vm->name);
 	hold->host = xstrdup(addr);

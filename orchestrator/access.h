@@ -15,6 +15,7 @@
 #include "common/err.h"
 #include "orchestrator/cmd.h"
 #include "orchestrator/sshc.h"
+#include "orchestrator/virt_track.h"
 #include "plans/fleet.h"
 
 struct virt;
@@ -48,6 +49,19 @@ int access_connect(struct access *a, const struct herd_opts *opts,
 /* Write known_hosts for every VM of the fleet: its name, domain name and
  * planned address with its herd-made host key.  Returns 0 or -1 with err. */
 int access_write_known_hosts(struct access *a, struct herd_err *err);
+
+/* libvirt's name of vm's primary (first) network, "herd-<fleet>-<net>";
+ * NULL on a host bridge or without a NIC.  Caller frees. */
+char *access_primary_net(const struct access *a, const struct fleet_vm *vm);
+
+/* The address herd reaches vm at, into ip (size 64): the planned one on
+ * its primary network, else the one libvirt knows now (lease, guest
+ * agent, ARP: see virt_dom_addr), connecting to libvirt on first need.
+ * "" when none is known yet, which is not an error; src (may be NULL)
+ * says where it came from.  Returns 0, or -1 with err (no connection). */
+int access_vm_addr(struct access *a, const struct herd_opts *opts,
+		   const struct fleet_vm *vm, char *ip, enum virt_addr_src *src,
+		   struct herd_err *err);
 
 /* A selection of VMs: indexes into fleet->vms. */
 struct access_sel {

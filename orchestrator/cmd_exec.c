@@ -56,28 +56,57 @@ static int parse(int argc, char **argv, struct exec_args *x)
 	return optind < argc && strcmp(argv[optind - 1], "--") == 0 ? 0 : -1;
 }
 
-static int run(struct access *a, const struct access_sel *sel, const char *cmd,
-	       int jobs)
+/* SSH targets for the selected VMs that have an address; a VM without
+ * one is named and left out (*missing counts them).  Returns how many
+ * targets, or -1 after printing a failure that stops everything. */
+static ssize_t targets(struct access *a, const struct herd_opts *opts,
+		       const struct access_sel *sel, struct sshc_target *tg,
+		       struct access_target_hold *hold, size_t *missing)
+{
+	struct herd_err err = HERD_ERR_INIT;
+	size_t i, n = 0;
+	char ip[64];
+
+	*missing = 0;
+	for (i = 0; i < sel->n; i++) {
+		const struct fleet_vm *vm = &a->fleet->vms[sel->idx[i]];
+
+		if (access_vm_addr(a, opts, vm, ip, NULL, &err) != 0 ||
+		    (ip[0] != '\0' && access_target(a, vm, ip, &tg[n], &hold[n], &err) != 0)) {
+			log_err(&err);
+			return -1;
+		}
+		if (ip[0] == '\0') {
+			log_error("%s: no address known yet, left out (herd status shows "
+				  "whether it runs)", vm->name);
+			(*missing)++;
+			continue;
+		}
+		n++;
+	}
+	return (ssize_t)n;
+}
+
+static int run(struct access *a, const struct herd_opts *opts,
+	       const struct access_sel *sel, const char *cmd, int jobs)
 {
 	struct sshc_target *tg = xcalloc(sel->n ? sel->n : 1, sizeof *tg);
 	struct access_target_hold *hold = xcalloc(sel->n ? sel->n : 1, sizeof *hold);
 	struct execpar_result *res = xcalloc(sel->n ? sel->n : 1, sizeof *res);
 	struct execpar_opts eo = { jobs, 10000, NULL, NULL };
-	struct herd_err err = HERD_ERR_INIT;
 	struct buf sum;
-	size_t i, failed;
+	size_t i, failed, missing;
+	ssize_t n;
 	int rc = EXIT_FAIL;
 
 	buf_init(&sum);
-	for (i = 0; i < sel->n; i++)
-		if (access_target(a, &a->fleet->vms[sel->idx[i]], NULL, &tg[i], &hold[i], &err) != 0) {
-			log_err(&err);
-			goto out;
-		}
-	failed = execpar_run(tg, sel->n, cmd, &eo, res);
-	execpar_summary(tg, res, sel->n, &sum);
+	n = targets(a, opts, sel, tg, hold, &missing);
+	if (n < 0)
+		goto out;
+	failed = execpar_run(tg, (size_t)n, cmd, &eo, res);
+	execpar_summary(tg, res, (size_t)n, &sum);
 	fputs(buf_str(&sum), stderr);
-	rc = failed ? EXIT_FAIL : EXIT_OK;
+	rc = failed || missing ? EXIT_FAIL : EXIT_OK;
 out:
 	for (i = 0; i < sel->n; i++)
 		access_target_release(&hold[i]);
@@ -115,7 +144,7 @@ int cmd_exec(const struct herd_opts *opts, int argc, char **argv)
 		log_err(&err);
 		rc = EXIT_USAGE;
 	} else {
-		rc = run(&a, &sel, buf_str(&cmd), x.jobs);
+		rc = run(&a, opts, &sel, buf_str(&cmd), x.jobs);
 	}
 	access_sel_release(&sel);
 	access_close(&a);

@@ -11,7 +11,6 @@
 #include "common/log.h"
 #include "orchestrator/access.h"
 #include "orchestrator/sshc.h"
-#include "orchestrator/track.h"
 
 const char cmd_ssh_help[] =
 	"usage: herd ssh NAME [-- CMD [ARG...]]\n"
@@ -26,28 +25,6 @@ static void print_line(void *ud, int is_stderr, const char *line, size_t len)
 	fputc('\n', is_stderr ? stderr : stdout);
 }
 
-/* The address: planned, else what libvirt reports now (only then is
- * libvirt needed at all). */
-static int vm_address(struct access *a, const struct herd_opts *opts,
-		      const struct fleet_vm *vm, char *ip, struct herd_err *err)
-{
-	struct track_vm t;
-	size_t idx = (size_t)(vm - a->fleet->vms);
-
-	ip[0] = '\0';
-	if (vm->spec->n_networks > 0 && vm->nics[0].ip != 0)
-		return 0;
-	if (access_connect(a, opts, err) != 0)
-		return -1;
-	track_init(&t, a, &idx, 1);
-	track_probe(a, &t, 1, 1);
-	if (t.ip[0] == '\0')
-		return herd_errf(err, HERD_E_NET, "vm '%s': no address known yet (%s)",
-				 vm->name, virt_dom_state_str(t.state));
-	snprintf(ip, 64, "%s", t.ip);
-	return 0;
-}
-
 static int run(struct access *a, const struct herd_opts *opts,
 	       const struct fleet_vm *vm, const char *cmd)
 {
@@ -59,8 +36,8 @@ static int run(struct access *a, const struct herd_opts *opts,
 	char ip[64];
 	int rc = EXIT_FAIL;
 
-	if (vm_address(a, opts, vm, ip, &err) != 0 ||
-	    access_target(a, vm, ip[0] ? ip : NULL, &tg, &hold, &err) != 0)
+	if (access_vm_addr(a, opts, vm, ip, NULL, &err) != 0 ||
+	    access_target(a, vm, ip, &tg, &hold, &err) != 0)
 		goto fail;
 	c = sshc_connect(&tg, 10000, NULL, &err);
 	if (c == NULL)

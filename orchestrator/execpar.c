@@ -155,7 +155,12 @@ void execpar_summary(const struct sshc_target *targets,
 		if (execpar_ok(&results[i]))
 			continue;
 		execpar_why(&results[i], why, sizeof why);
-		buf_addf(out, "  %-*s  %s\n", (int)width,
+		buf_addf(out, "  %-*s  %s", (int)width,
 			 targets[i].name ? targets[i].name : targets[i].host, why);
+		/* Where it tried: an address learned at run time may be stale. */
+		if (results[i].fail != SSHC_OK)
+			buf_addf(out, " (%s port %d)", targets[i].host,
+				 targets[i].port > 0 ? targets[i].port : 22);
+		buf_addc(out, '\n');
 	}
 }

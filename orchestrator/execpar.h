@@ -48,7 +48,9 @@ int execpar_ok(const struct execpar_result *r);
 void execpar_why(const struct execpar_result *r, char *out, size_t n);
 
 /* Append the summary to out: a count line ("5 targets: 3 ok, 2 failed"),
- * then one line per failed target, "  NAME  WHY", in target order. */
+ * then one line per failed target, "  NAME  WHY", in target order; a
+ * target that could not be reached or logged in to also names the address
+ * tried: "  NAME  connect refused (10.0.0.5 port 22)". */
 void execpar_summary(const struct sshc_target *targets,
 		     const struct execpar_result *results, size_t n,
 		     struct buf *out);

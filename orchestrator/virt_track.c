@@ -23,7 +23,7 @@ const char *virt_dom_state_str(enum virt_dom_state st)
 
 const char *virt_addr_src_str(enum virt_addr_src src)
 {
-	static const char *const names[] = { "-", "reserved", "lease", "agent" };
+	static const char *const names[] = { "-", "reserved", "lease", "agent", "arp" };
 
 	return names[src];
 }
@@ -210,14 +210,15 @@ static int addr_lease(virNetworkPtr net, const char *mac, char *ip)
 	return found;
 }
 
-static int addr_agent(virDomainPtr dom, const char *mac, char *ip)
+/* The IPv4 address libvirt's source (agent, ARP) reports for mac: 1 found,
+ * 0 not (yet), -1 the source failed. */
+static int addr_from(virDomainPtr dom, unsigned source, const char *mac, char *ip)
 {
 	virDomainInterfacePtr *ifs = NULL;
 	int n, i, found = 0;
 	unsigned j;
 
-	n = virDomainInterfaceAddresses(dom, &ifs,
-					VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT, 0);
+	n = virDomainInterfaceAddresses(dom, &ifs, source, 0);
 	if (n < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -231,6 +232,61 @@ static int addr_agent(virDomainPtr dom, const char *mac, char *ip)
 	}
 	free(ifs);
 	return found;
+}
+
+/* The daemon is on this machine (no host in the URI: "qemu:///system"),
+ * so its ARP table is ours. */
+static bool is_local(const struct virt *v)
+{
+	const char *p = v->uri ? strstr(v->uri, "://") : NULL;
+
+	return p != NULL && p[3] == '/';
+}
+
+/* The host's ARP table, read by hand: libvirt's own reader
+ * (VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP) fails with "wrong nlmsg len"
+ * on Debian 12's libvirt 9.0, and /proc/net/arp is one line per entry:
+ * "IP HW-type Flags HW-address Mask Device".  Complete entries only
+ * (flag ATF_COM, 0x2).  1 found, 0 not. */
+static int addr_host_arp(const char *mac, char *ip)
+{
+	FILE *f = fopen("/proc/net/arp", "r");
+	char line[256], a[64], hw[32];
+	unsigned type, flags;
+	int found = 0;
+
+	if (f == NULL)
+		return 0;
+	if (fgets(line, sizeof line, f) == NULL) {	/* the header */
+		fclose(f);
+		return 0;
+	}
+	while (!found && fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "%63s %x %x %31s", a, &type, &flags, hw) == 4 &&
+		    (flags & 0x2) && strcasecmp(hw, mac) == 0) {
+			snprintf(ip, 64, "%s", a);
+			found = 1;
+		}
+	fclose(f);
+	return found;
+}
+
+/* What the guest agent, else the ARP table, says of a running domain.
+ * The agent is optional in a guest, and the ARP table knows only who
+ * talked to the host: their silence is "no address yet", not an error,
+ * so their failures are not reported.  A stopped domain has no address,
+ * whatever the ARP table still remembers. */
+static enum virt_addr_src addr_of_running(struct virt *v, virDomainPtr dom,
+					  const char *mac, char *ip)
+{
+	if (virDomainIsActive(dom) != 1)
+		return VIRT_ADDR_NONE;
+	if (addr_from(dom, VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT, mac, ip) == 1)
+		return VIRT_ADDR_AGENT;
+	if (addr_from(dom, VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP, mac, ip) == 1 ||
+	    (is_local(v) && addr_host_arp(mac, ip) == 1))
+		return VIRT_ADDR_ARP;
+	return VIRT_ADDR_NONE;
 }
 
 int virt_dom_addr(struct virt *v, const char *domain, const char *network,
@@ -250,12 +306,8 @@ int virt_dom_addr(struct virt *v, const char *domain, const char *network,
 			*src = VIRT_ADDR_LEASE;
 		virNetworkFree(net);
 	}
-	/* The agent is optional in a guest: its absence is "no address yet",
-	 * not an error, so its failure is not reported. */
-	if (*src == VIRT_ADDR_NONE &&
-	    (dom = virDomainLookupByName(v->conn, domain)) != NULL) {
-		if (addr_agent(dom, mac, ip) == 1)
-			*src = VIRT_ADDR_AGENT;
+	if (*src == VIRT_ADDR_NONE && (dom = virDomainLookupByName(v->conn, domain)) != NULL) {
+		*src = addr_of_running(v, dom, mac, ip);
 		virDomainFree(dom);
 	}
 	return 0;

@@ -45,15 +45,20 @@ void virt_lifecycle_unwatch(struct virt *v, int id);
 int virt_dom_state(struct virt *v, const char *name, enum virt_dom_state *st,
 		   struct herd_err *err);
 
-enum virt_addr_src { VIRT_ADDR_NONE, VIRT_ADDR_RESERVED, VIRT_ADDR_LEASE, VIRT_ADDR_AGENT };
+enum virt_addr_src {
+	VIRT_ADDR_NONE, VIRT_ADDR_RESERVED, VIRT_ADDR_LEASE, VIRT_ADDR_AGENT, VIRT_ADDR_ARP
+};
 
-/* "reserved", "lease", "agent", "-"; static storage. */
+/* "reserved", "lease", "agent", "arp", "-"; static storage. */
 const char *virt_addr_src_str(enum virt_addr_src src);
 
 /* The IPv4 address of the NIC with MAC `mac` (lower-case "52:54:00:..")
  * of domain `domain` on libvirt network `network` (may be NULL for a host
  * bridge): the network's DHCP reservation for the MAC first, then its
- * DHCP leases, then the guest agent.  Writes the address into ip (size
+ * DHCP leases, then, while the domain runs, the guest agent, then the
+ * host's ARP table (libvirt's reader, else /proc/net/arp when the daemon
+ * is local), which knows a guest on a host bridge once it has talked to
+ * the host.  Writes the address into ip (size
  * 64) and its source into *src (VIRT_ADDR_NONE and "" when none is known
  * yet, which is not an error).  Returns 0, or -1 with err. */
 int virt_dom_addr(struct virt *v, const char *domain, const char *network,

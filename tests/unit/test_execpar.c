@@ -100,7 +100,7 @@ static void test_failure_summary(void **state)
 	FILE *out = tmpfile();
 	struct execpar_opts o = { .jobs = 3, .out = out, .err = out };
 	struct buf sum;
-	char why[64];
+	char why[64], want[256];
 
 	(void)state;
 	FX_SKIP_IF_NEEDED(&fx);
@@ -123,11 +123,14 @@ static void test_failure_summary(void **state)
 
 	buf_init(&sum);
 	execpar_summary(t, r, NGOOD + 3, &sum);
-	assert_string_equal(buf_str(&sum),
-			    "9 targets: 6 ok, 3 failed\n"
-			    "  impostor  host key mismatch\n"
-			    "  down      connect refused\n"
-			    "  badkey    auth failure\n");
+	snprintf(want, sizeof want,
+		 "9 targets: 6 ok, 3 failed\n"
+		 "  impostor  host key mismatch (%s port %d)\n"
+		 "  down      connect refused (%s port %d)\n"
+		 "  badkey    auth failure (%s port %d)\n",
+		 t[NGOOD].host, t[NGOOD].port, t[NGOOD + 1].host, t[NGOOD + 1].port,
+		 t[NGOOD + 2].host, t[NGOOD + 2].port);
+	assert_string_equal(buf_str(&sum), want);
 	buf_release(&sum);
 	fclose(out);
 }
