@@ -47,7 +47,8 @@ struct run {
 static bool is_vm_work(const struct run *r, enum plan_kind k)
 {
 	return k == PLAN_RECREATE || k == PLAN_CREATE || k == PLAN_UPDATE ||
-	       k == PLAN_RESEED || k == PLAN_START || (k == PLAN_RESTART && r->o->restart);
+	       k == PLAN_RESEED || k == PLAN_INSTALLED || k == PLAN_START ||
+	       (k == PLAN_RESTART && r->o->restart);
 }
 
 /* Actions that do something (and are reported). */
@@ -282,14 +283,15 @@ static char *vm_xml(struct run *r, const struct plan_action *a, const char *disk
 		vm->domain, r->f->name, vm->name, vm->group, vm->index, &a->h,
 		r->dtype, s->cpus, s->memory,
 		im ? im->kernel : NULL, im ? im->initrd : NULL, im ? im->cmdline : NULL,
-		disk, "qcow2", seed, nics, s->n_networks, log,
+		disk, "qcow2", seed, nics, s->n_networks, log, false,
 	};
 	size_t i;
 
-	if (s->bootstrap == FLEET_BOOT_KICKSTART && s->install.kernel != NULL) {
+	if (a->install) {
 		d.kernel = s->install.kernel;	/* boot the installer */
 		d.initrd = s->install.initrd;
 		d.cmdline = ks_args = kickstart_boot_args(s->install.args);
+		d.installing = true;
 	}
 	for (i = 0; i < s->n_networks; i++) {
 		memcpy(nics[i].mac, vm->nics[i].mac, 6);
@@ -399,8 +401,9 @@ out:
 	return rc;
 }
 
-/* cpus/memory changed (UPDATE) or the seed did (RESEED): redefine with
- * the same disk, then restart when asked (or start when off).  A new seed
+/* cpus/memory changed (UPDATE), the seed did (RESEED) or the installer is
+ * done (INSTALLED): redefine with the same disk, then restart when asked
+ * (or start when off).  A new seed
  * volume replaces the old one's file: a running guest keeps reading the
  * old one until its next cold boot, which the live metadata records. */
 static int vm_update(struct run *r, const struct plan_action *a, struct herd_err *err)
@@ -459,7 +462,8 @@ static void *worker(void *arg)
 		herd_err_clear(&e);
 		switch (w.p->acts[i].kind) {
 		case PLAN_UPDATE:
-		case PLAN_RESEED: vm_update(&w, &w.p->acts[i], &e); break;
+		case PLAN_RESEED:
+		case PLAN_INSTALLED: vm_update(&w, &w.p->acts[i], &e); break;
 		case PLAN_START: virt_domain_start(w.v, w.p->acts[i].object, &e); break;
 		case PLAN_RESTART: virt_domain_restart(w.v, w.p->acts[i].object, &e); break;
 		default: vm_create(&w, &w.p->acts[i], &e); break;

@@ -41,7 +41,7 @@ static const char *const done_verb[PLAN_KIND_COUNT] = {
 	[PLAN_NET_DELETE] = "deleted network", [PLAN_RECREATE] = "recreated",
 	[PLAN_CREATE] = "created", [PLAN_UPDATE] = "updated", [PLAN_RESEED] = "reseeded",
 	[PLAN_START] = "started",
-	[PLAN_RESTART] = "restarted",
+	[PLAN_RESTART] = "restarted", [PLAN_INSTALLED] = "booted from its disk",
 };
 
 struct ui {
@@ -135,7 +135,7 @@ static void print_summary(const struct session *s, const struct apply_report *re
 		       rep->n_uploaded == 1 ? "" : "s");
 	printf("Apply: %zu created, %zu updated, %zu recreated, %zu deleted, %zu failed.\n",
 	       ok[PLAN_CREATE],
-	       ok[PLAN_UPDATE] + ok[PLAN_RESEED] + ok[PLAN_START] +
+	       ok[PLAN_UPDATE] + ok[PLAN_RESEED] + ok[PLAN_INSTALLED] + ok[PLAN_START] +
 	       (restart ? ok[PLAN_RESTART] : 0),
 	       ok[PLAN_RECREATE],
 	       ok[PLAN_DELETE] + ok[PLAN_VOL_DELETE] + ok[PLAN_NET_DELETE], rep->n_failed);

@@ -156,7 +156,10 @@ static void lost(struct run *r, struct track_vm *t, const char *stage,
 	 * whichever of them noticed first. */
 	if (t->stopped) {
 		forget(r, t);
-		fail(r, t, "domain %s while waiting for %s", virt_dom_state_str(st), stage);
+		fail(r, t, "domain %s while waiting for %s%s", virt_dom_state_str(st), stage,
+		     t->vm->spec->bootstrap == FLEET_BOOT_KICKSTART
+		     ? " (an installer powers its VM off when done: herd apply then "
+		       "boots the disk)" : "");
 	} else if (now_mono() >= r->deadline) {
 		fail(r, t, "timed out waiting for %s after %.0fs%s%s%s", stage,
 		     now_mono() - r->start, cause ? " (last: " : "",

@@ -265,7 +265,7 @@ static int observe_domain(virDomainPtr dom, const char *meta, struct plan_observ
 {
 	struct plan_obs_vm *o;
 	virDomainInfo info;
-	char key[32];
+	char key[32], *phase;
 	int f;
 
 	if (virDomainGetInfo(dom, &info) < 0)
@@ -281,6 +281,9 @@ static int observe_domain(virDomainPtr dom, const char *meta, struct plan_observ
 	o->memory = (uint64_t)info.maxMem * 1024;
 	o->state = info.state == VIR_DOMAIN_SHUTOFF ? PLAN_DOM_OFF
 		 : info.state == VIR_DOMAIN_RUNNING ? PLAN_DOM_RUNNING : PLAN_DOM_OTHER;
+	phase = virt_xml_attr(meta, "phase");
+	o->installing = phase != NULL && strcmp(phase, "install") == 0;
+	free(phase);
 	if (o->state != PLAN_DOM_OFF) {
 		config_size(dom, o);
 		live_seed(dom, o);

@@ -39,6 +39,8 @@ static void metadata_xml(struct buf *x, const struct virt_domain_spec *s)
 	attr(x, "group", s->group ? s->group : "");
 	attr(x, "index", idx);
 	attr(x, "spec", s->h->spec);
+	if (s->installing)
+		attr(x, "phase", "install");
 	attr(x, "version", HERD_VERSION);
 	for (f = 0; f < PLAN_F_COUNT; f++) {
 		snprintf(key, sizeof key, "h-%s", plan_field_name((enum plan_field)f));
@@ -106,8 +108,8 @@ char *virt_domain_xml(const struct virt_domain_spec *s)
 	buf_addf(&x, "<memory unit='KiB'>%llu</memory><vcpu>%u</vcpu>",
 		 (unsigned long long)(s->memory / 1024), s->cpus);
 	os_xml(&x, s);
-	buf_adds(&x, "<on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot>"
-		 "<devices>");
+	buf_addf(&x, "<on_poweroff>destroy</on_poweroff><on_reboot>%s</on_reboot>"
+		 "<devices>", s->installing ? "destroy" : "restart");
 	disks_xml(&x, s);
 	nics_xml(&x, s);
 	buf_adds(&x, "<serial type='pty'>");

@@ -36,6 +36,10 @@ struct virt_domain_spec {
 	const struct virt_nic *nics;
 	size_t n_nics;
 	const char *console_log;	/* serial log file, or NULL */
+	bool installing;		/* kernel..cmdline boot an installer: the
+					 * installer's reboot powers the domain off
+					 * (not into the installer again), and the
+					 * metadata says phase="install" */
 };
 
 /* The domain XML for s (caller frees). */

@@ -112,9 +112,9 @@ void plan_observed_fingerprint(const struct plan_observed *o, char out[65])
 
 	for (i = 0; i < o->n_vms; i++) {
 		const struct plan_obs_vm *v = &o->vms[i];
-		lines[k++] = xasprintf("vm %s %s %u %llu %d %s", v->domain, v->h.spec,
+		lines[k++] = xasprintf("vm %s %s %u %llu %d %s %d", v->domain, v->h.spec,
 				       v->cpus, (unsigned long long)v->memory, (int)v->state,
-				       v->live_seed);
+				       v->live_seed, (int)v->installing);
 	}
 	for (i = 0; i < o->n_nets; i++)
 		lines[k++] = xasprintf("net %s %d %s", o->nets[i].name, o->nets[i].active,
@@ -338,6 +338,13 @@ static struct plan_action *diff_changed_spec(const struct fleet_vm *vm,
 	return a;
 }
 
+/* A kickstart VM boots its installer when (re)made; herd never adds the
+ * installer's kernel to a VM made without it. */
+static bool boots_installer(const struct fleet_vm *vm)
+{
+	return vm->spec->bootstrap == FLEET_BOOT_KICKSTART && vm->spec->install.kernel != NULL;
+}
+
 static void diff_vm(const struct fleet_vm *vm, const struct plan_hashes *h,
 		    const struct plan_obs_vm *o, struct acts *l)
 {
@@ -348,6 +355,10 @@ static void diff_vm(const struct fleet_vm *vm, const struct plan_hashes *h,
 		a = act_add(l, PLAN_CREATE, vm->domain);
 	} else if (strcmp(o->h.spec, h->spec) != 0) {
 		a = diff_changed_spec(vm, h, o, l);
+	} else if (o->installing && o->state == PLAN_DOM_OFF) {
+		/* its installer powered it off (on_reboot destroy) */
+		a = act_add(l, PLAN_INSTALLED, vm->domain);
+		snprintf(a->why, sizeof a->why, "installed: boot its disk");
 	} else if (size_why(o->cfg_cpus ? o->cfg_cpus : o->cpus,
 			    o->cfg_memory ? o->cfg_memory : o->memory, vm->spec, why,
 			    sizeof why)) {
@@ -370,6 +381,9 @@ static void diff_vm(const struct fleet_vm *vm, const struct plan_hashes *h,
 	}
 	a->vm = vm;
 	a->h = *h;
+	a->install = boots_installer(vm) &&
+		     (a->kind == PLAN_CREATE || a->kind == PLAN_RECREATE ||
+		      (o != NULL && o->installing && a->kind != PLAN_INSTALLED));
 }
 
 static int cmp_cstr(const void *a, const void *b)
@@ -544,7 +558,7 @@ bool plan_kind_restarts(enum plan_kind k)
 size_t plan_count_updates(const struct plan *p)
 {
 	return p->count[PLAN_UPDATE] + p->count[PLAN_RESEED] + p->count[PLAN_START] +
-	       p->count[PLAN_RESTART];
+	       p->count[PLAN_RESTART] + p->count[PLAN_INSTALLED];
 }
 
 bool plan_is_empty(const struct plan *p, bool with_restarts)

@@ -57,6 +57,7 @@ struct plan_obs_vm {
 	enum plan_dom_state state;
 	char live_seed[PLAN_FIELD_HEX + 1];	/* running: the seed hash it was
 						 * started with; "" off or unknown */
+	bool installing;		/* defined to boot its installer (kickstart) */
 };
 
 struct plan_obs_net {
@@ -134,6 +135,7 @@ enum plan_kind {
 	PLAN_RESEED,		/* only the seed changed: new seed, same disk */
 	PLAN_START,
 	PLAN_RESTART,		/* redefined, runs with the old cpus/memory/seed */
+	PLAN_INSTALLED,		/* the installer ran and powered off: boot the disk */
 	PLAN_UNCHANGED,
 	PLAN_KIND_COUNT
 };
@@ -147,6 +149,7 @@ struct plan_action {
 	unsigned changed;			/* RECREATE, RESEED: bits of enum plan_field */
 	bool restart;				/* UPDATE, RESEED, RESTART: running,
 						 * needs a restart */
+	bool install;				/* define it to boot its installer */
 	char why[160];				/* "image, disk" or "cpus 1 -> 2" */
 };
 

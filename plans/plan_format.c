@@ -23,6 +23,7 @@ static const struct {
 	[PLAN_RESEED] = { "~", "reseed", "reseed" },
 	[PLAN_START] = { "~", "start", "start" },
 	[PLAN_RESTART] = { "~", "restart", "restart" },
+	[PLAN_INSTALLED] = { "~", "boot disk", "boot-disk" },
 	[PLAN_UNCHANGED] = { " ", "unchanged", "unchanged" },
 };
 

@@ -25,6 +25,7 @@
 here=$(cd "$(dirname "$0")/.." && pwd)
 HERD=${HERD:-$here/../build/herd}
 . "$here/lib/netns-libvirtd.sh"
+. "$here/lib/herd-test.sh"
 
 T=10-cloud-init
 t0=$(date +%s)
@@ -44,24 +45,10 @@ fail() {
 	exit 1
 }
 
-trap libvirt_ns_stop EXIT
-trap 'exit 130' INT TERM HUP
-[ -x "$HERD" ] || { echo "$T: no $HERD (make)" >&2; exit 77; }
-for t in ssh ssh-keygen ssh-keyscan jq ansible-inventory; do
-	command -v "$t" >/dev/null 2>&1 ||
-	    { echo "$T: missing $t (make deps)" >&2; exit 77; }
-done
-img=$(sh "$here/lib/debian-guest.sh") || exit $?
-eval "$img"
-libvirt_ns_start || exit $?
-v() { libvirt_ns_virsh "$@"; }
-w=$HERD_TEST_DIR/work
-mkdir -p "$w/state" "$w/other" || fail "mkdir"
-export HERD_POOL_DIR="$w/pools"
-out=$w/out
-# A private copy: a rebuild during the run must not change the binary.
-cp "$HERD" "$w/herd" || fail "copy herd"
-HERD=$w/herd
+herd_test_need ssh ssh-keygen ssh-keyscan jq ansible-inventory
+herd_test_guest debian
+herd_test_start
+mkdir -p "$w/other" || fail "mkdir"
 F=$w/e2e.yaml
 h() { "$HERD" -f "$F" -c "$HERD_TEST_URI" --state-dir "$w/state" "$@"; }
 # Verbs that reach guests run inside the namespace.  Like ssh(1), herd

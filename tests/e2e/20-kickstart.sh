@@ -7,12 +7,17 @@
 #    with the VM's own values (hostname, address, the fleet key);
 #  - each domain boots the installer kernel and initrd with the example's
 #    arguments and inst.ks=hd:LABEL=OEMDRV:/ks.cfg (virsh dumpxml), onto a
-#    blank disk of the planned size, with the OEMDRV ISO as a cdrom;
+#    blank disk of the planned size, with the OEMDRV ISO as a cdrom, and
+#    powers off on the installer's reboot (on_reboot destroy);
+#  - once the "installer" powered off (virsh destroy stands in for it), the
+#    plan boots the disk instead: apply redefines the VM without the
+#    installer and starts it; the next plan is empty;
 #  - destroy leaves nothing.
 # Exit 0 pass, 77 skip, 1 fail.
 here=$(cd "$(dirname "$0")/.." && pwd)
 HERD=${HERD:-$here/../build/herd}
 . "$here/lib/netns-libvirtd.sh"
+. "$here/lib/herd-test.sh"
 
 T=20-kickstart
 fail() {
@@ -21,25 +26,11 @@ fail() {
 	exit 1
 }
 
-trap libvirt_ns_stop EXIT
-trap 'exit 130' INT TERM HUP
-[ -x "$HERD" ] || { echo "$T: no $HERD (make)" >&2; exit 77; }
-for t in blkid bsdtar xmllint; do
-	command -v "$t" >/dev/null 2>&1 ||
-	    { echo "$T: missing $t (make deps)" >&2; exit 77; }
-done
-tiny=$(sh "$here/lib/tiny-guest.sh") || exit $?
-eval "$tiny"
-libvirt_ns_start || exit $?
-v() { libvirt_ns_virsh "$@"; }
-w=$HERD_TEST_DIR/work
+herd_test_need blkid bsdtar xmllint
+herd_test_guest tiny
+herd_test_start
 ex=$here/../examples
-mkdir -p "$w/state" "$w/ks/images" "$w/ks/templates" || fail "mkdir"
-export HERD_POOL_DIR="$w/pools"
-out=$w/out
-# A private copy: a rebuild during the run must not change the binary.
-cp "$HERD" "$w/herd" || fail "copy herd"
-HERD=$w/herd
+mkdir -p "$w/ks/images" "$w/ks/templates" || fail "mkdir"
 
 # The example as it is, with real kernels in place of the placeholders.
 cp "$ex/kickstart.yaml" "$w/ks/" && cp "$ex/templates/alma.ks.tmpl" "$w/ks/templates/" &&
@@ -89,6 +80,8 @@ for vm in $vms; do
 	esac
 	[ "$(x "string(/domain/devices/disk[@device='cdrom']/source/@file)")" = "$iso" ] ||
 	    fail "$vm: the OEMDRV ISO is not its cdrom"
+	[ "$(x 'string(/domain/on_reboot)')" = destroy ] ||
+	    fail "$vm: the installer's reboot would start it again"
 	disk=$(x "string(/domain/devices/disk[@device='disk']/source/@file)")
 	[ "$(qemu-img info -U --output=json "$disk" | jq '."virtual-size"')" = \
 	    $((20 * 1024 * 1024 * 1024)) ] || fail "$vm: disk is not 20 GiB"
@@ -96,6 +89,29 @@ for vm in $vms; do
 	    >/dev/null || fail "$vm: the install disk has a backing file"
 	echo "$T: $vm: OEMDRV ks.cfg ($(wc -l <"$w/$vm.ks") lines), cmdline: $cmdline"
 done
+
+# The installers are done: they powered their VMs off.
+for vm in $vms; do v destroy "$fleet-$vm" >/dev/null || fail "$vm: power off"; done
+h plan >"$out" 2>&1 || fail "plan after the install"
+n=$(echo "$vms" | wc -w)
+grep -qxF "Plan: 0 to create, $n to update, 0 to recreate, 0 to delete, 0 unchanged." "$out" ||
+    fail "plan after the install"
+for vm in $vms; do
+	grep -qxF "~ boot disk $fleet-$vm (installed: boot its disk)" "$out" ||
+	    fail "$vm: the plan does not boot its disk"
+done
+h apply --verify >"$out" 2>&1 || fail "apply after the install"
+for vm in $vms; do
+	v dumpxml --inactive "$fleet-$vm" >"$w/$vm.xml" || fail "$vm: dumpxml"
+	[ -z "$(x 'string(/domain/os/kernel)')" ] && [ "$(x 'string(/domain/os/boot/@dev)')" = hd ] ||
+	    fail "$vm: still boots the installer: $(x '/domain/os')"
+	[ "$(x 'string(/domain/on_reboot)')" = restart ] || fail "$vm: on_reboot is not restart"
+	[ "$(v domstate "$fleet-$vm")" = running ] || fail "$vm: not started from its disk"
+done
+h plan >"$out" 2>&1 || fail "re-plan"
+grep -qxF "Plan: 0 to create, 0 to update, 0 to recreate, 0 to delete, $n unchanged." "$out" ||
+    fail "re-plan after booting the disks"
+echo "$T: the installed VMs boot their disks"
 
 h destroy >"$out" 2>&1 || fail "destroy"
 [ -z "$(v list --all --name | grep "^$fleet-")" ] || fail "domains left"

@@ -22,34 +22,18 @@
 here=$(cd "$(dirname "$0")/.." && pwd)
 HERD=${HERD:-$here/../build/herd}
 . "$here/lib/netns-libvirtd.sh"
+. "$here/lib/herd-test.sh"
+T=40-apply
 
 fail() {
 	echo "40-apply: FAIL: $*" >&2
 	[ -f "${out:-/nonexistent}" ] && tail -n 20 "$out" >&2
 	exit 1
 }
-wait_for() {
-	_w_end=$(( $(date +%s) + $1 )); shift
-	while ! "$@"; do
-		[ "$(date +%s)" -lt "$_w_end" ] || return 1
-		sleep 0.3
-	done
-}
 
-trap libvirt_ns_stop EXIT
-trap 'exit 130' INT TERM HUP
-[ -x "$HERD" ] || { echo "40-apply: no $HERD (make)" >&2; exit 77; }
-tiny=$(sh "$here/lib/tiny-guest.sh") || exit $?
-eval "$tiny"
-libvirt_ns_start || exit $?
-v() { libvirt_ns_virsh "$@"; }
-w=$HERD_TEST_DIR/work
-mkdir -p "$w/state" || fail "mkdir"
-export HERD_POOL_DIR="$w/pools"
-out=$w/out
-# A private copy: a rebuild during the run must not change the seeds.
-cp "$HERD" "$w/herd" || fail "copy herd"
-HERD=$w/herd
+herd_test_need qemu-img
+herd_test_guest tiny
+herd_test_start
 
 # fleet NAME COUNT MEMORY DISK CIDR [DEFAULTS]: write $w/NAME.yaml, DEFAULTS
 # being more keys for defaults:

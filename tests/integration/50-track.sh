@@ -24,6 +24,8 @@
 here=$(cd "$(dirname "$0")/.." && pwd)
 HERD=${HERD:-$here/../build/herd}
 . "$here/lib/netns-libvirtd.sh"
+. "$here/lib/herd-test.sh"
+T=50-track
 
 out=""
 fail() {
@@ -31,36 +33,14 @@ fail() {
 	[ -n "$out" ] && [ -f "$out" ] && tail -n 20 "$out" >&2
 	exit 1
 }
-wait_for() {
-	_w_end=$(( $(date +%s) + $1 )); shift
-	while ! "$@"; do
-		[ "$(date +%s)" -lt "$_w_end" ] || return 1
-		sleep 0.3
-	done
-}
 now() { date +%s.%N; }
 secs_since() { echo "$(now) $1" | awk '{printf "%.1f", $1 - $2}'; }
 # le A B: true when A <= B (decimals)
 le() { awk -v a="$1" -v b="$2" 'BEGIN {exit !(a <= b)}'; }
 
-trap libvirt_ns_stop EXIT
-trap 'exit 130' INT TERM HUP
-[ -x "$HERD" ] || { echo "50-track: no $HERD (make)" >&2; exit 77; }
-for t in jq python3 curl; do
-	command -v "$t" >/dev/null 2>&1 ||
-	    { echo "50-track: missing $t (make deps)" >&2; exit 77; }
-done
-tiny=$(sh "$here/lib/tiny-guest.sh") || exit $?
-eval "$tiny"
-libvirt_ns_start || exit $?
-v() { libvirt_ns_virsh "$@"; }
-w=$HERD_TEST_DIR/work
-mkdir -p "$w/state" || fail "mkdir"
-export HERD_POOL_DIR="$w/pools"
-out=$w/out
-# A private copy: a rebuild during the run must not change the binary.
-cp "$HERD" "$w/herd" || fail "copy herd"
-HERD=$w/herd
+herd_test_need jq python3 curl
+herd_test_guest tiny
+herd_test_start
 
 cat >"$w/t50.yaml" <<EOF
 fleet: t50

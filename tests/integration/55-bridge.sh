@@ -16,6 +16,8 @@
 here=$(cd "$(dirname "$0")/.." && pwd)
 HERD=${HERD:-$here/../build/herd}
 . "$here/lib/netns-libvirtd.sh"
+. "$here/lib/herd-test.sh"
+T=55-bridge
 
 out=""
 fail() {
@@ -24,24 +26,10 @@ fail() {
 	exit 1
 }
 
-trap libvirt_ns_stop EXIT
-trap 'exit 130' INT TERM HUP
-[ -x "$HERD" ] || { echo "55-bridge: no $HERD (make)" >&2; exit 77; }
-for t in jq dnsmasq; do
-	command -v "$t" >/dev/null 2>&1 ||
-	    { echo "55-bridge: missing $t (make deps)" >&2; exit 77; }
-done
-tiny=$(sh "$here/lib/tiny-guest.sh") || exit $?
-eval "$tiny"
-libvirt_ns_start || exit $?
-v() { libvirt_ns_virsh "$@"; }
+herd_test_need jq dnsmasq
+herd_test_guest tiny
+herd_test_start
 n() { libvirt_ns_exec "$@"; }
-w=$HERD_TEST_DIR/work
-mkdir -p "$w/state" || fail "mkdir"
-export HERD_POOL_DIR="$w/pools"
-out=$w/out
-cp "$HERD" "$w/herd" || fail "copy herd"
-HERD=$w/herd
 
 # The LAN: a bridge with the host's address and a DHCP server, both only in
 # the namespace (libvirt_ns_stop kills dnsmasq with everything else there).

@@ -160,7 +160,7 @@ static void test_untagged_domain_is_ignored(void **state)
 	struct virt_nic nic = { { 0x52, 0, 0, 0, 9, 9 }, "default", NULL };
 	struct virt_domain_spec d = { "scale-n-0002", "other", "n-0002", NULL, 0, &h,
 				      "test", 1, 64 << 20, NULL, NULL, NULL,
-				      "/var/lib/x.qcow2", "qcow2", NULL, &nic, 1, NULL };
+				      "/var/lib/x.qcow2", "qcow2", NULL, &nic, 1, NULL, false };
 	char *xml;
 	struct plan p;
 
@@ -198,7 +198,7 @@ static void test_domain_xml_escapes(void **state)
 	struct virt_nic nic = { { 0x52, 0x54, 0, 1, 2, 3 }, NULL, "br0" };
 	struct virt_domain_spec d = { "lab-a", "lab", "a", "g", 3, &h, "qemu", 2, 1ull << 30,
 				      "/k", "/i", "console=ttyS0 x=\"<&>\"", "/d.qcow2",
-				      "qcow2", "/s.iso", &nic, 1, "/log" };
+				      "qcow2", "/s.iso", &nic, 1, "/log", false };
 	char *xml;
 
 	(void)state;
@@ -211,6 +211,15 @@ static void test_domain_xml_escapes(void **state)
 				    "<source bridge=\"br0\"/>"));
 	assert_non_null(strstr(xml, "<memory unit='KiB'>1048576</memory><vcpu>2</vcpu>"));
 	assert_non_null(strstr(xml, "device='cdrom'"));
+	assert_non_null(strstr(xml, "<on_reboot>restart</on_reboot>"));
+	assert_null(strstr(xml, "phase="));
+	free(xml);
+	/* An installer's reboot powers off (else it installs again), and the
+	 * metadata says so, for the plan that then boots the disk. */
+	d.installing = true;
+	xml = virt_domain_xml(&d);
+	assert_non_null(strstr(xml, "<on_reboot>destroy</on_reboot>"));
+	assert_non_null(strstr(xml, " phase=\"install\""));
 	free(xml);
 }
 

@@ -312,6 +312,44 @@ static void test_seed_pending(void **state)
 	free(x);
 }
 
+/* Kickstart: made to boot its installer; once the installer powered it
+ * off, the plan boots its disk instead (never the installer again). */
+static void test_installed(void **state)
+{
+	struct fx *x = fx_new();
+	struct fleet_spec ks;
+	struct plan_observed o;
+	struct plan p;
+	struct buf b;
+
+	(void)state;
+	ks = x->spec;
+	ks.bootstrap = FLEET_BOOT_KICKSTART;
+	ks.install.kernel = "/installer/vmlinuz";
+	x->vms[0].spec = x->vms[1].spec = &ks;
+	memset(&o, 0, sizeof o);
+	plan_build(&x->f, seeds, &o, &p);
+	assert_true(find(&p, "lab-web-1")->install);	/* new: the installer */
+	assert_false(find(&p, "lab-web-3")->install);	/* cloud-init */
+	plan_release(&p);
+	observe_applied(x, &o);
+	o.vms[0].installing = o.vms[1].installing = true;
+	o.vms[0].state = PLAN_DOM_OFF;			/* web-1: installed */
+	plan_build(&x->f, seeds, &o, &p);
+	assert_int_equal(find(&p, "lab-web-1")->kind, PLAN_INSTALLED);
+	assert_false(find(&p, "lab-web-1")->install);
+	assert_int_equal(find(&p, "lab-web-2")->kind, PLAN_UNCHANGED);	/* installing */
+	assert_false(plan_is_empty(&p, false));
+	buf_init(&b);
+	plan_format_text(&p, false, &b);
+	assert_non_null(strstr(buf_str(&b), "~ boot disk lab-web-1 (installed: boot its disk)\n"));
+	assert_non_null(strstr(buf_str(&b), "Plan: 0 to create, 1 to update,"));
+	buf_release(&b);
+	plan_release(&p);
+	plan_observed_release(&o);
+	free(x);
+}
+
 static void test_fingerprint_ignores_order(void **state)
 {
 	struct fx *x = fx_new();
@@ -423,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_restart_pending),
 		cmocka_unit_test(test_reseed),
 		cmocka_unit_test(test_seed_pending),
+		cmocka_unit_test(test_installed),
 		cmocka_unit_test(test_fingerprint_ignores_order),
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_network_removed_from_file),
