@@ -9,16 +9,46 @@
 #include "common/duration.h"
 #include "common/log.h"
 #include "orchestrator/cmd_wait.h"
+#include "orchestrator/session.h"
 
 const char cmd_up_help[] =
 	"usage: herd up [-j N] [--restart] [--for STAGE] [--timeout DUR]\n"
 	"\n"
-	"Apply the fleet file, then wait until every VM is ready.\n"
+	"Apply the fleet file, then wait until every VM is ready.  A kickstart\n"
+	"VM powers off when its installer is done: up then applies once more,\n"
+	"which boots its disk, and waits again.\n"
 	"\n"
 	"  -j, --jobs N    parallel VM operations and SSH sessions (default 8)\n"
 	"  --restart       power-cycle running VMs whose cpus, memory or seed changed\n"
 	"  --for STAGE     running, ip, ssh or cloud-init (default cloud-init)\n"
 	"  --timeout DUR   how long to wait after apply (default 10m)\n";
+
+/* Did a kickstart installer finish (the plan boots a disk)?  Asked after
+ * a wait that failed: an installer's poweroff ends the wait. */
+static bool installs_finished(const struct herd_opts *opts)
+{
+	struct herd_err err = HERD_ERR_INIT;
+	struct session s;
+	bool done;
+
+	done = session_open(&s, opts, SESSION_SEEDS | SESSION_PLAN, &err) == 0 &&
+	       s.plan.count[PLAN_INSTALLED] > 0;
+	session_close(&s);
+	return done;
+}
+
+static int apply_then_wait(const struct herd_opts *opts, int apply_argc,
+			   char **apply_argv, const struct wait_args *w)
+{
+	int rc;
+
+	optind = 0;	/* apply parses its own argv with getopt */
+	rc = cmd_apply(opts, apply_argc, apply_argv);
+	/* apply's summary is on stdout, wait's progress on stderr: in a log
+	 * file (stdout fully buffered) the summary came after all of wait's. */
+	fflush(stdout);
+	return rc != EXIT_OK ? rc : cmd_wait_run(opts, w);
+}
 
 int cmd_up(const struct herd_opts *opts, int argc, char **argv)
 {
@@ -57,14 +87,12 @@ int cmd_up(const struct herd_opts *opts, int argc, char **argv)
 	}
 	if (optind != argc)
 		goto usage;
-	optind = 0;	/* apply parses its own argv with getopt */
-	rc = cmd_apply(opts, apply_argc, apply_argv);
-	/* apply's summary is on stdout, wait's progress on stderr: in a log
-	 * file (stdout fully buffered) the summary came after all of wait's. */
-	fflush(stdout);
-	if (rc != EXIT_OK)
-		return rc;
-	return cmd_wait_run(opts, &w);
+	rc = apply_then_wait(opts, apply_argc, apply_argv, &w);
+	if (rc == EXIT_FAIL && installs_finished(opts)) {
+		log_info("up: kickstart installs finished; booting their disks");
+		rc = apply_then_wait(opts, apply_argc, apply_argv, &w);
+	}
+	return rc;
 bad:
 	log_err(&err);
 usage:
