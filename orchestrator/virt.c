@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/mem.h"
@@ -260,6 +261,23 @@ static void live_seed(virDomainPtr dom, struct plan_obs_vm *o)
 	free(xml);
 }
 
+/* A start still in progress (an earlier apply killed mid-start leaves
+ * libvirt finishing it): paused, "starting up".  Wait for it to settle,
+ * up to STARTING_WAIT_MS, so the plan sees what it became. */
+#define STARTING_WAIT_MS 60000
+
+static void settle_start(virDomainPtr dom)
+{
+	int state, reason, waited = 0;
+
+	while (waited < STARTING_WAIT_MS &&
+	       virDomainGetState(dom, &state, &reason, 0) == 0 &&
+	       state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_STARTING_UP) {
+		usleep(200 * 1000);
+		waited += 200;
+	}
+}
+
 static int observe_domain(virDomainPtr dom, const char *meta, struct plan_observed *obs,
 			  struct herd_err *err)
 {
@@ -268,6 +286,7 @@ static int observe_domain(virDomainPtr dom, const char *meta, struct plan_observ
 	char key[32], *phase;
 	int f;
 
+	settle_start(dom);
 	if (virDomainGetInfo(dom, &info) < 0)
 		return virt_fail(err, "domain %s: get info", virDomainGetName(dom));
 	o = plan_observed_add_vm(obs, virDomainGetName(dom));

@@ -211,9 +211,15 @@ killed_apply() {	# COUNT DELAY
 	wait "$pid" 2>/dev/null
 }
 finish_and_check() {	# COUNT
-	h t40 apply >"$out" 2>&1 || fail "apply after kill -9 (count $1)"
+	h t40 apply >"$w/apply.out" 2>&1 || { out=$w/apply.out; fail "apply after kill -9 (count $1)"; }
 	h t40 plan >"$out" || fail "plan"
-	expect "$out" "Plan: 0 to create, 0 to update, 0 to recreate, 0 to delete, $1 unchanged."
+	grep -qxF "Plan: 0 to create, 0 to update, 0 to recreate, 0 to delete, $1 unchanged." "$out" || {
+		cat "$w/apply.out" >&2
+		for d in $(v list --all --name | grep '^t40-web-'); do
+			echo "$d: $(v domstate --reason "$d")" >&2
+		done
+		fail "not converged after kill -9 (count $1)"
+	}
 	no_dup_no_orphan "$1"
 }
 killed_apply 5 0.1
