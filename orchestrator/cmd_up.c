@@ -15,7 +15,7 @@ const char cmd_up_help[] =
 	"usage: herd up [-j N] [--restart] [--for STAGE] [--timeout DUR]\n"
 	"\n"
 	"Apply the fleet file, then wait until every VM is ready.  A kickstart\n"
-	"VM powers off when its installer is done: up then applies once more,\n"
+	"VM powers off when its installer is done: up then applies again,\n"
 	"which boots its disk, and waits again.\n"
 	"\n"
 	"  -j, --jobs N    parallel VM operations and SSH sessions (default 8)\n"
@@ -88,7 +88,9 @@ int cmd_up(const struct herd_opts *opts, int argc, char **argv)
 	if (optind != argc)
 		goto usage;
 	rc = apply_then_wait(opts, apply_argc, apply_argv, &w);
-	if (rc == EXIT_FAIL && installs_finished(opts)) {
+	/* Installers finish one by one, and each poweroff ends a wait: go on
+	 * while the plan has disks to boot (each VM installs once). */
+	while (rc == EXIT_FAIL && installs_finished(opts)) {
 		log_info("up: kickstart installs finished; booting their disks");
 		rc = apply_then_wait(opts, apply_argc, apply_argv, &w);
 	}
