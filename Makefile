@@ -19,7 +19,7 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -I. -Ibuild/gen $(PKG_CFLAGS) $(CFLA
 LDLIBS   = $(PKG_LIBS) -lpthread
 SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_SRC  = $(filter-out orchestrator/main.c,$(wildcard common/*.c plans/*.c templates/*.c seed/*.c orchestrator/*.c))
+LIB_SRC  = $(filter-out orchestrator/cli/main.c,$(wildcard common/*.c plans/*.c templates/*.c seed/*.c orchestrator/*/*.c))
 TMPL     = $(sort $(wildcard templates/*.tmpl))
 GEN_SRC  = build/gen/tmpl_data.c
 OBJ      = $(LIB_SRC:%.c=build/obj/%.o) build/obj/gen/tmpl_data.o
@@ -61,9 +61,9 @@ build/libherd-san.a: $(SAN_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(HERD): build/obj/orchestrator/main.o build/libherd.a
+$(HERD): build/obj/orchestrator/cli/main.o build/libherd.a
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
-build/herd-san: build/san/orchestrator/main.o build/libherd-san.a
+build/herd-san: build/san/orchestrator/cli/main.o build/libherd-san.a
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
 build/san/tests/%: tests/unit/%.c tests/unit/testutil.h build/libherd-san.a

@@ -1,7 +1,7 @@
 /* plans/plan.h — the planner's diff: desired VMs against what libvirt holds.
  *
  * Pure: no libvirt, no I/O.  The orchestrator fills a struct plan_observed
- * (orchestrator/virt.c does, from libvirt) and plan_build() turns the fleet
+ * (orchestrator/virt/virt.c does, from libvirt) and plan_build() turns the fleet
  * plus that snapshot into ordered actions.
  *
  * Every VM has a spec hash over the fields whose change needs a new disk or

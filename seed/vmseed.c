@@ -21,7 +21,7 @@ struct vmseed *vmseed_new(const struct fleet *f, const char *state_dir,
 	struct keys_pair fk = { NULL, NULL, NULL };
 	struct vmseed *s = NULL;
 
-	/* the comment is the fleet's name, as orchestrator/access.c makes it:
+	/* the comment is the fleet's name, as orchestrator/run/access.c makes it:
 	 * whichever runs first creates the key */
 	if (keys_ensure_fleet_key(state_dir, f->name, &fk, err) != 0)
 		goto out;

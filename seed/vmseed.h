@@ -19,7 +19,7 @@ struct vmseed;
 
 /* Prepare seeds for fleet f (borrowed: it must outlive the vmseed) with
  * keys in the fleet's state folder state_dir (created 0700 if missing;
- * see seed/keys.h for its layout and orchestrator/state.h for where it
+ * see seed/keys.h for its layout and orchestrator/run/state.h for where it
  * is).  Returns the vmseed (free it with vmseed_free), or NULL with err
  * set (HERD_E_IO, HERD_E_SSH, HERD_E_STATE from the key files). */
 struct vmseed *vmseed_new(const struct fleet *f, const char *state_dir,

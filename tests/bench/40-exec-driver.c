@@ -12,8 +12,8 @@
 
 #include "common/buf.h"
 #include "common/mem.h"
-#include "orchestrator/execpar.h"
-#include "orchestrator/sshc_net.h"
+#include "orchestrator/reach/execpar.h"
+#include "orchestrator/reach/sshc_net.h"
 
 int main(int argc, char **argv)
 {

@@ -2,7 +2,7 @@
 # `exec -- true` over 50 SSH targets on loopback: herd's parallel engine
 # against a sequential OpenSSH client loop, in the same run.
 #   herd: tests/bench/40-exec-driver.c linked with build/libherd.a runs
-#     orchestrator/execpar.c (the engine of `herd exec`) with -j 50 and -j 8;
+#     orchestrator/reach/execpar.c (the engine of `herd exec`) with -j 50 and -j 8;
 #   baseline: `ssh -n -o BatchMode=yes -o StrictHostKeyChecking=yes` with
 #     the same key and known_hosts file, one target after the other.
 # One sshd on 127.0.0.1 serves all 50 target aliases (each target is still
@@ -208,7 +208,7 @@ else
 	printf "40-exec: ratio ssh loop / herd exec -j %d: %.1fx (goal >= 10x); / herd exec -j 16: %.1fx\n", n, s / v, s / w
 }'
 fi
-echo "40-exec: the engine alone: tests/bench/40-exec-driver.c over build/libherd.a (orchestrator/execpar.c)"
+echo "40-exec: the engine alone: tests/bench/40-exec-driver.c over build/libherd.a (orchestrator/reach/execpar.c)"
 awk -v j="$best_j" -v e="$best_8" -v s="$best_ssh" -v c="$best_c" -v n="$N" 'BEGIN {
 	printf "40-exec: herd engine -j %d: %.2f s\n", n, j
 	printf "40-exec: herd engine -j 8: %.2f s\n", e

@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "orchestrator/apply.h"
-#include "orchestrator/virt.h"
-#include "orchestrator/virt_domain.h"
-#include "orchestrator/virt_pool.h"
+#include "orchestrator/run/apply.h"
+#include "orchestrator/virt/virt.h"
+#include "orchestrator/virt/virt_domain.h"
+#include "orchestrator/virt/virt_pool.h"
 #include "plans/plan.h"
 
 #define N_VMS 1000

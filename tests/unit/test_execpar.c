@@ -3,8 +3,8 @@
 #include "testutil.h"
 
 #include "common/buf.h"
-#include "orchestrator/execpar.h"
-#include "orchestrator/sshc_net.h"
+#include "orchestrator/reach/execpar.h"
+#include "orchestrator/reach/sshc_net.h"
 #include "sshd_fixture.h"
 
 #define NGOOD 6

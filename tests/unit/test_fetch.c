@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "common/mem.h"
-#include "orchestrator/fetch.h"
+#include "orchestrator/image/fetch.h"
 
 #define MAX_RESP 4
 

@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include "common/mem.h"
-#include "orchestrator/image.h"
-#include "orchestrator/image_cache.h"
-#include "orchestrator/image_meta.h"
-#include "orchestrator/progress.h"
+#include "orchestrator/image/image.h"
+#include "orchestrator/image/image_cache.h"
+#include "orchestrator/image/image_meta.h"
+#include "orchestrator/cli/progress.h"
 
 static char dir[] = "/tmp/herd-test-image.XXXXXX";
 

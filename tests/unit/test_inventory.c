@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "common/buf.h"
-#include "orchestrator/inventory.h"
+#include "orchestrator/reach/inventory.h"
 #include "plans/fleet.h"
 
 static const char fleet_yaml[] =

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "orchestrator/linesplit.h"
+#include "orchestrator/reach/linesplit.h"
 
 /* Lines as "S:text|" so boundaries and streams are visible. */
 static void record(void *ud, int stream, const char *line, size_t len)

@@ -10,8 +10,8 @@
 #include <termios.h>
 
 #include "common/buf.h"
-#include "orchestrator/sshc.h"
-#include "orchestrator/sshc_net.h"
+#include "orchestrator/reach/sshc.h"
+#include "orchestrator/reach/sshc_net.h"
 #include "sshd_fixture.h"
 
 static struct sshd_fx fx;

@@ -19,9 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "orchestrator/apply.h"
-#include "orchestrator/track.h"
-#include "orchestrator/virt.h"
+#include "orchestrator/run/apply.h"
+#include "orchestrator/run/track.h"
+#include "orchestrator/virt/virt.h"
 #include "plans/plan.h"
 
 #define N_VMS 4		/* the last one is never applied */

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "orchestrator/track_record.h"
+#include "orchestrator/run/track_record.h"
 
 static char dir[64];
 

@@ -13,7 +13,7 @@
 
 #include "common/hash.h"
 #include "common/mem.h"
-#include "orchestrator/unpack.h"
+#include "orchestrator/image/unpack.h"
 
 #define DATA_LEN (3 * 1024 * 1024 + 4321)
 

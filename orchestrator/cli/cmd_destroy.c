@@ -1,0 +1,93 @@
+/* orchestrator/cli/cmd_destroy.c — `herd destroy`: remove every object this
+ * fleet owns, and nothing else. */
+#include "orchestrator/cli/cmd.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common/log.h"
+#include "common/mem.h"
+#include "orchestrator/run/session.h"
+#include "orchestrator/virt/virt_domain.h"
+#include "orchestrator/virt/virt_net.h"
+#include "orchestrator/virt/virt_pool.h"
+
+const char cmd_destroy_help[] =
+	"usage: herd destroy\n"
+	"\n"
+	"Remove the fleet's domains (with their snapshots), its pool herd-<fleet>\n"
+	"with every disk and seed in it, and its networks.  Only objects tagged\n"
+	"for this fleet are touched; the shared image pool herd-images stays.\n"
+	"Running it again when nothing is left does nothing.\n";
+
+struct tally {
+	size_t domains, nets, pool, failed;
+};
+
+static void destroy_all(struct session *s, struct tally *t)
+{
+	struct herd_err err = HERD_ERR_INIT;
+	char *pool = plan_pool_name(s->fleet->name);
+	int removed;
+	size_t i;
+
+	for (i = 0; i < s->obs.n_vms; i++) {
+		herd_err_clear(&err);
+		if (virt_domain_remove(s->virt, s->obs.vms[i].domain, &removed, &err) < 0) {
+			log_error("destroy: %s", err.msg);
+			t->failed++;
+		} else if (removed) {
+			log_info("deleted %s", s->obs.vms[i].domain);
+			t->domains++;
+		}
+	}
+	for (i = 0; i < s->obs.n_nets; i++) {
+		herd_err_clear(&err);
+		if (virt_net_remove(s->virt, s->obs.nets[i].name, &err) < 0) {
+			log_error("destroy: %s", err.msg);
+			t->failed++;
+		} else {
+			log_info("deleted network %s", s->obs.nets[i].name);
+			t->nets++;
+		}
+	}
+	herd_err_clear(&err);
+	/* volumes go with the pool; a domain that failed to go may still use them */
+	if (t->failed == 0 && virt_pool_remove(s->virt, pool, &removed, &err) < 0) {
+		log_error("destroy: %s", err.msg);
+		t->failed++;
+	} else if (t->failed == 0 && removed) {
+		log_info("deleted pool %s", pool);
+		t->pool = 1;
+	}
+	free(pool);
+}
+
+int cmd_destroy(const struct herd_opts *opts, int argc, char **argv)
+{
+	struct herd_err err = HERD_ERR_INIT;
+	struct tally t = { 0, 0, 0, 0 };
+	struct session s;
+	int rc;
+
+	(void)argv;
+	if (argc != 1) {
+		cmd_print_usage("destroy", 1);
+		return EXIT_USAGE;
+	}
+	rc = session_open(&s, opts, SESSION_LOCK, &err);
+	if (rc == 0 && virt_observe(s.virt, s.fleet->name, &s.obs, &err) < 0)
+		rc = -1;
+	rc = session_exit_code(rc, &s, &err);
+	if (rc == EXIT_OK) {
+		destroy_all(&s, &t);
+		if (t.domains + t.nets + t.pool == 0 && t.failed == 0)
+			printf("Nothing to destroy for fleet '%s'.\n", s.fleet->name);
+		else
+			printf("Destroy: %zu domains, %zu networks, %zu pools removed, %zu failed.\n",
+			       t.domains, t.nets, t.pool, t.failed);
+		rc = t.failed ? EXIT_FAIL : EXIT_OK;
+	}
+	session_close(&s);
+	return rc;
+}

@@ -1,0 +1,103 @@
+/* orchestrator/cli/cmd_up.c — `herd up`: apply, then wait. */
+#include "orchestrator/cli/cmd.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/duration.h"
+#include "common/log.h"
+#include "orchestrator/cli/cmd_wait.h"
+#include "orchestrator/run/session.h"
+
+const char cmd_up_help[] =
+	"usage: herd up [-j N] [--restart] [--for STAGE] [--timeout DUR]\n"
+	"\n"
+	"Apply the fleet file, then wait until every VM is ready.  A kickstart\n"
+	"VM powers off when its installer is done: up then applies again,\n"
+	"which boots its disk, and waits again.\n"
+	"\n"
+	"  -j, --jobs N    parallel VM operations and SSH sessions (default 8)\n"
+	"  --restart       power-cycle running VMs whose cpus, memory or seed changed\n"
+	"  --for STAGE     running, ip, ssh or cloud-init (default cloud-init)\n"
+	"  --timeout DUR   how long to wait after apply (default 10m)\n";
+
+/* Did a kickstart installer finish (the plan boots a disk)?  Asked after
+ * a wait that failed: an installer's poweroff ends the wait. */
+static bool installs_finished(const struct herd_opts *opts)
+{
+	struct herd_err err = HERD_ERR_INIT;
+	struct session s;
+	bool done;
+
+	done = session_open(&s, opts, SESSION_SEEDS | SESSION_PLAN, &err) == 0 &&
+	       s.plan.count[PLAN_INSTALLED] > 0;
+	session_close(&s);
+	return done;
+}
+
+static int apply_then_wait(const struct herd_opts *opts, int apply_argc,
+			   char **apply_argv, const struct wait_args *w)
+{
+	int rc;
+
+	optind = 0;	/* apply parses its own argv with getopt */
+	rc = cmd_apply(opts, apply_argc, apply_argv);
+	/* apply's summary is on stdout, wait's progress on stderr: in a log
+	 * file (stdout fully buffered) the summary came after all of wait's. */
+	fflush(stdout);
+	return rc != EXIT_OK ? rc : cmd_wait_run(opts, w);
+}
+
+int cmd_up(const struct herd_opts *opts, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "restart", no_argument, NULL, 'R' },
+		{ "for", required_argument, NULL, 'F' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct herd_err err = HERD_ERR_INIT;
+	struct wait_args w;
+	char *apply_argv[5] = { "apply", NULL, NULL, NULL, NULL };
+	int apply_argc = 1, c, rc;
+
+	cmd_wait_args_init(&w);
+	while ((c = getopt_long(argc, argv, "+j:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			apply_argv[apply_argc++] = "-j";
+			apply_argv[apply_argc++] = optarg;
+			w.jobs = atoi(optarg) > 0 ? atoi(optarg) : w.jobs;
+			break;
+		case 'R': apply_argv[apply_argc++] = "--restart"; break;
+		case 'F':
+			if (track_stage_parse(optarg, &w.stage, &err) != 0)
+				goto bad;
+			break;
+		case 'T':
+			if (duration_parse(optarg, &w.timeout_ms, &err) != 0)
+				goto bad;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind != argc)
+		goto usage;
+	rc = apply_then_wait(opts, apply_argc, apply_argv, &w);
+	/* Installers finish one by one, and each poweroff ends a wait: go on
+	 * while the plan has disks to boot (each VM installs once). */
+	while (rc == EXIT_FAIL && installs_finished(opts)) {
+		log_info("up: kickstart installs finished; booting their disks");
+		rc = apply_then_wait(opts, apply_argc, apply_argv, &w);
+	}
+	return rc;
+bad:
+	log_err(&err);
+usage:
+	cmd_print_usage("up", 1);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,27 @@
+/* orchestrator/cli/cmd_wait.h — `herd wait`'s options and run, shared with
+ * `herd up` (apply, then wait). */
+#ifndef HERD_CMD_WAIT_H
+#define HERD_CMD_WAIT_H
+
+#include <stddef.h>
+
+#include "orchestrator/cli/cmd.h"
+#include "orchestrator/run/track.h"
+
+struct wait_args {
+	enum track_stage stage;
+	long timeout_ms;
+	char **vms;		/* borrowed strings; the array is owned */
+	size_t n_vms;
+	const char *group;
+	int jobs;
+};
+
+void cmd_wait_args_init(struct wait_args *w);
+/* Parse wait's options from argv (getopt, from optind); -1 on a bad one
+ * (printed). */
+int cmd_wait_parse(int argc, char **argv, struct wait_args *w);
+/* Wait as asked; returns the exit code. */
+int cmd_wait_run(const struct herd_opts *opts, const struct wait_args *w);
+
+#endif

@@ -1,0 +1,73 @@
+/* orchestrator/cli/verbs.c — the verb table and the help shared by verbs. */
+#include "orchestrator/cli/verbs.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Each cmd_<verb>.c defines its help text: the usage line, a blank line,
+ * a sentence, then its options. */
+extern const char cmd_apply_help[];
+extern const char cmd_destroy_help[];
+extern const char cmd_exec_help[];
+extern const char cmd_image_help[];
+extern const char cmd_inventory_help[];
+extern const char cmd_plan_help[];
+extern const char cmd_render_help[];
+extern const char cmd_revert_help[];
+extern const char cmd_seed_help[];
+extern const char cmd_snapshot_help[];
+extern const char cmd_ssh_help[];
+extern const char cmd_status_help[];
+extern const char cmd_up_help[];
+extern const char cmd_validate_help[];
+extern const char cmd_wait_help[];
+
+const struct verb verbs_table[] = {
+	{ "apply", cmd_apply, "make libvirt match the fleet file (or a saved plan)", cmd_apply_help },
+	{ "destroy", cmd_destroy, "remove every object this fleet owns, and nothing else", cmd_destroy_help },
+	{ "exec", cmd_exec, "run a command on many VMs in parallel", cmd_exec_help },
+	{ "image", cmd_image, "manage the base-image cache (pull, list, rm)", cmd_image_help },
+	{ "inventory", cmd_inventory, "print the fleet for other tools", cmd_inventory_help },
+	{ "plan", cmd_plan, "compare the file with libvirt and print the actions", cmd_plan_help },
+	{ "render", cmd_render, "print what goes into a VM's seed", cmd_render_help },
+	{ "revert", cmd_revert, "revert VMs to a fleet snapshot", cmd_revert_help },
+	{ "seed", cmd_seed, "write a VM's seed ISO (or a cloud-localds drop-in)", cmd_seed_help },
+	{ "snapshot", cmd_snapshot, "take, list or delete fleet-wide snapshots", cmd_snapshot_help },
+	{ "ssh", cmd_ssh, "log in to a VM with the fleet key, host key verified", cmd_ssh_help },
+	{ "status", cmd_status, "show each VM's state, address and readiness", cmd_status_help },
+	{ "up", cmd_up, "apply, then wait until every VM is ready", cmd_up_help },
+	{ "validate", cmd_validate, "check the fleet file; no side effects", cmd_validate_help },
+	{ "wait", cmd_wait, "block until VMs reach a readiness stage", cmd_wait_help },
+	{ NULL, NULL, NULL, NULL },
+};
+
+const struct verb *verbs_find(const char *name)
+{
+	const struct verb *v;
+
+	for (v = verbs_table; v->name != NULL; v++)
+		if (strcmp(v->name, name) == 0)
+			return v;
+	return NULL;
+}
+
+int cmd_wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return 0;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+void cmd_print_usage(const char *verb, int to_stderr)
+{
+	const struct verb *v = verbs_find(verb);
+
+	if (v != NULL)
+		fputs(v->help, to_stderr ? stderr : stdout);
+}
