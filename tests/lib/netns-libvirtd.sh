@@ -28,6 +28,15 @@
 # or in the namespace reaches the daemon through HERD_TEST_URI.  Disk and
 # kernel paths given to libvirt are the host's own paths.
 #
+# libvirt_ns_start is libvirt_ns_create (directory, configuration, empty
+# namespace; no daemon) then libvirt_ns_boot [LIBVIRTD_ARG...] (the mounts,
+# both daemons, wait until libvirtd answers).  A caller that needs the
+# namespace's links or the daemon's configuration first (tests/lib/hosts.sh:
+# a fabric address to listen on) calls the two itself, doing its part in
+# between: edit HERD_TEST_DIR/etc/*.conf, HERD_TEST_DIR/passwd, add links
+# with `ip -n "$HERD_TEST_NS"`.  Either half cleans up after itself when it
+# fails, as libvirt_ns_start does.
+#
 # libvirt_ns_stop kills every process in the namespace (the daemons,
 # dnsmasq, qemu, and whatever a test started there) by PID, TERM then KILL,
 # deletes the namespace (taking bridges, taps and firewall rules with it) and
@@ -114,7 +123,8 @@ EOF
 	    echo 'libvirt-dnsmasq:x:64056:' >>"$_lns_d/group"
 }
 
-# The script run by `ip netns exec`: private mounts, then both daemons.
+# The script run by `ip netns exec`: private mounts, then both daemons;
+# arguments are added to libvirtd's command line.
 _lns_boot_script() {
 	_lns_d=$HERD_TEST_DIR
 	echo "set -e"
@@ -129,7 +139,11 @@ _lns_boot_script() {
 	# unpinned daemon throws the cache away every other run.  libvirt sets
 	# each qemu's affinity to all host CPUs itself, so guests are not pinned.
 	_lns_cpu=$(taskset -pc $$ 2>/dev/null | sed 's/.*: *//; s/[-,].*//')
-	echo "${_lns_cpu:+taskset -c $_lns_cpu }libvirtd -d -f /etc/libvirt/libvirtd.conf -p '$_lns_d/libvirtd.pid'"
+	_lns_args=""
+	for _lns_a in "$@"; do
+		_lns_args="$_lns_args '$_lns_a'"
+	done
+	echo "${_lns_cpu:+taskset -c $_lns_cpu }libvirtd -d -f /etc/libvirt/libvirtd.conf -p '$_lns_d/libvirtd.pid'$_lns_args"
 }
 
 # Wait until the daemon answers on its socket; 0 when it does.
@@ -187,6 +201,12 @@ _lns_caps_save() {
 # it; 1 on failure (after cleaning up what was made, with the daemon's log
 # tail on stderr).
 libvirt_ns_start() {
+	libvirt_ns_create && libvirt_ns_boot
+}
+
+# The first half of libvirt_ns_start: HERD_TEST_DIR with the daemons'
+# configuration, and the namespace with lo up; no daemon yet.  Same returns.
+libvirt_ns_create() {
 	libvirt_ns_check || return $?
 	if [ -n "${HERD_TEST_NS:-}" ]; then
 		_lns_say "already started ($HERD_TEST_NS)"
@@ -213,7 +233,15 @@ libvirt_ns_start() {
 	for _lns_b in $_lns_binds; do
 		mkdir -p "${_lns_b#*:}" || { _lns_fail "mkdir ${_lns_b#*:}"; return 1; }
 	done
-	_lns_boot_script >"$HERD_TEST_DIR/boot.sh"
+	return 0
+}
+
+# The second half: mounts and daemons in the namespace libvirt_ns_create
+# made; arguments go to libvirtd (e.g. --listen).  Same returns.
+# shellcheck disable=SC2120 # arguments are optional
+libvirt_ns_boot() {
+	[ -n "${HERD_TEST_NS:-}" ] || { _lns_say "boot before create"; return 1; }
+	_lns_boot_script "$@" >"$HERD_TEST_DIR/boot.sh"
 	if ! ip netns exec "$HERD_TEST_NS" sh "$HERD_TEST_DIR/boot.sh" \
 	    >"$HERD_TEST_DIR/boot.log" 2>&1; then
 		_lns_fail "daemon start failed: $(tail -n 3 "$HERD_TEST_DIR/boot.log")"
