@@ -107,7 +107,12 @@ hosts_check() {
 # netns-libvirtd.sh keeps one daemon's state in HERD_TEST_*: the caller's
 # own (if any) is put aside while hosts.sh drives it host by host.
 _hs_test_vars="HERD_TEST_NS HERD_TEST_DIR HERD_TEST_URI HERD_TEST_LIBVIRTD_PID HERD_TEST_VIRTLOGD_PID"
+# _hs_pushed says HERD_TEST_* are a host's, not the caller's: a signal
+# then (a trap calling hosts_stop) finds the host half made by
+# libvirt_ns_create in HERD_TEST_* alone.
+_hs_pushed=""
 _hs_push() {
+	_hs_pushed=1
 	for _hs_v in $_hs_test_vars; do
 		eval "_hs_saved_$_hs_v=\${$_hs_v:-}; $_hs_v="
 	done
@@ -116,6 +121,7 @@ _hs_pop() {
 	for _hs_v in $_hs_test_vars; do
 		eval "$_hs_v=\$_hs_saved_$_hs_v"
 	done
+	_hs_pushed=""
 }
 # Point HERD_TEST_* at host I (between _hs_push and _hs_pop).
 _hs_select() {
@@ -442,6 +448,10 @@ hosts_libvirtd_restart() {
 # its directory), then the controller and the fabric the same way.  Always
 # 0; complains on stderr if something survives.
 hosts_stop() {
+	if [ -n "$_hs_pushed" ]; then
+		[ -n "${HERD_TEST_NS:-}" ] && libvirt_ns_stop
+		_hs_pop
+	fi
 	_hs_i=1
 	while [ "$_hs_i" -le "${HERD_HOSTS_N:-0}" ]; do
 		_hs_push
