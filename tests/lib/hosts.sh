@@ -62,7 +62,9 @@
 #	HERD_HOSTS_CTL_NS, HERD_HOSTS_FAB_NS, HERD_HOSTS_CTL_ADDR (172.31.250.1)
 #	HERD_HOSTS_LAN_BRIDGE	br0, in every host
 #	HERD_HOSTS_LAN_GW	172.31.251.1 (the lan is 172.31.251.0/24)
-#	HERD_HOSTS_DIR		the run's directory (keys, controller home, logs)
+#	HERD_HOSTS_DIR		the run's directory (controller home, logs; its
+#				*.ns files name the run's namespaces, for
+#				cleaning up by hand after a kill -9)
 # Host keys and the client key are made afresh for every run.
 #
 # hosts_ctl CMD...	run CMD in the controller (network and mount namespace,
@@ -101,7 +103,17 @@ hosts_check() {
 			return 77
 		fi
 	done
-	return 0
+	# The kernel must give namespaces bridges and veth pairs.
+	_hs_p="herd-probe-$$-$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
+	_hs_rc=77
+	ip netns add "$_hs_p" 2>/dev/null &&
+	    ip -n "$_hs_p" link add hs-br type bridge 2>/dev/null &&
+	    ip -n "$_hs_p" link add hs-a type veth peer name hs-b 2>/dev/null &&
+	    _hs_rc=0
+	ip netns del "$_hs_p" 2>/dev/null
+	[ "$_hs_rc" -eq 0 ] ||
+	    _hs_say "cannot make a network namespace with a bridge and a veth pair"
+	return "$_hs_rc"
 }
 
 # netns-libvirtd.sh keeps one daemon's state in HERD_TEST_*: the caller's
