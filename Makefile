@@ -6,16 +6,27 @@
 # tests/bench/<NN>-<name>.sh.  Debian packages the build, tests and benches
 # need are listed in deps.txt (one per line) and installed by `make deps`.
 
+# Where `make install` puts things (DESTDIR for staging, as packages do).
 PREFIX  ?= /usr/local
 DESTDIR ?=
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/$(if $(filter /usr,$(PREFIX)),vendor-completions,site-functions)
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 CC      ?= cc
+PKG_CONFIG ?= pkg-config
 PKGS     = libvirt yaml-0.1 libcurl libssh libarchive libcrypto
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
+# CPPFLAGS, CFLAGS and LDFLAGS are the builder's (dpkg-buildflags passes
+# hardening through them); the warnings and the language are herd's.
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -I. -Ibuild/gen $(PKG_CFLAGS) $(CFLAGS)
+CPPFLAGS ?=
+LDFLAGS ?=
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -I. -Ibuild/gen $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 LDLIBS   = $(PKG_LIBS) -lpthread
 SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
@@ -32,7 +43,7 @@ HERD     = build/herd
 V       ?= 0
 Q        = $(if $(filter 1,$(V)),,@)
 
-.PHONY: all check unit golden examples integration bench install deps clean demo demo-clean e2e
+.PHONY: all check unit golden examples integration bench install deb deps clean demo demo-clean e2e
 all: $(HERD)
 
 # Built-in templates are compiled in as C strings (templates/tmpl_embed.sh).
@@ -62,16 +73,16 @@ build/libherd-san.a: $(SAN_OBJ)
 	$(Q)ar rcs $@ $^
 
 $(HERD): build/obj/orchestrator/cli/main.o build/libherd.a
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 build/herd-san: build/san/orchestrator/cli/main.o build/libherd-san.a
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 build/san/tests/%: tests/unit/%.c tests/unit/testutil.h build/libherd-san.a
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -Itests/unit -o $@ $< build/libherd-san.a $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) $(LDFLAGS) -Itests/unit -o $@ $< build/libherd-san.a $(LDLIBS) -lcmocka
 build/san/fuzz/%: tests/fuzz/%.c build/libherd-san.a
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $< build/libherd-san.a $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) $(LDFLAGS) -o $@ $< build/libherd-san.a $(LDLIBS)
 
 # The README's test command: every suite, the end-to-end one with real
 # cloud-init guests included.  A failing suite does not stop the others;
@@ -107,10 +118,41 @@ demo: deps $(HERD)
 demo-clean: $(HERD)
 	bash tools/demo.sh clean
 
-install: $(HERD)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 0755 $(HERD) $(DESTDIR)$(PREFIX)/bin/herd
-	install -m 0644 doc/herd.1 $(DESTDIR)$(PREFIX)/share/man/man1/herd.1
+# Pieces other work adds, each installed when the tree has it (the Debian
+# package follows, debian/rules lists none of them): bash and zsh
+# completion, and systemd units in doc/ (the gc service and timer).  A
+# generated completion script: name it here and give it a rule (install
+# builds it first).  A unit may say @BINDIR@ (ExecStart=@BINDIR@/herd gc):
+# install writes the real folder.
+BASH_COMPLETION = $(wildcard doc/herd.bash-completion)
+ZSH_COMPLETION  = $(wildcard doc/_herd)
+SYSTEMD_UNITS   = $(wildcard doc/*.service doc/*.timer)
+
+install: $(HERD) $(BASH_COMPLETION) $(ZSH_COMPLETION)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(HERD) $(DESTDIR)$(BINDIR)/herd
+	install -m 0644 doc/herd.1 $(DESTDIR)$(MANDIR)/man1/herd.1
+ifneq ($(BASH_COMPLETION),)
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0644 $(BASH_COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/herd
+endif
+ifneq ($(ZSH_COMPLETION),)
+	install -d $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 0644 $(ZSH_COMPLETION) $(DESTDIR)$(ZSHCOMPDIR)/_herd
+endif
+ifneq ($(SYSTEMD_UNITS),)
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	for u in $(SYSTEMD_UNITS); do \
+	    d=$(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/}; \
+	    sed 's|@BINDIR@|$(BINDIR)|g' $$u >$$d && chmod 0644 $$d || exit 1; \
+	done
+endif
+
+# The Debian package: build/deb/herd_VERSION_ARCH.deb and its source
+# package, built with dpkg-buildpackage from a copy of the tree
+# (tools/deb.sh says why and how).
+deb:
+	sh tools/deb.sh build/deb
 
 # Installs every Debian package the build, the tests and the benchmarks
 # need.  Safe to run twice (apt-get skips what is installed).
