@@ -9,7 +9,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/mem.h"
-#include "orchestrator/run/access.h"
+#include "orchestrator/run/handle.h"
 #include "orchestrator/reach/execpar.h"
 
 const char cmd_exec_help[] =

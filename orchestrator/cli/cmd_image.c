@@ -10,7 +10,7 @@
 
 #include "common/log.h"
 #include "common/mem.h"
-#include "orchestrator/run/access.h"
+#include "orchestrator/run/handle.h"
 #include "orchestrator/image/image_cache.h"
 #include "orchestrator/image/image_fleet.h"
 #include "orchestrator/cli/progress.h"

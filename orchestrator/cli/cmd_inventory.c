@@ -10,7 +10,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/mem.h"
-#include "orchestrator/run/access.h"
+#include "orchestrator/run/handle.h"
 #include "orchestrator/reach/inventory.h"
 
 const char cmd_inventory_help[] =

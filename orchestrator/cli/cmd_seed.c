@@ -13,7 +13,7 @@
 #include "seed/fsio.h"
 #include "seed/iso.h"
 #include "seed/vmseed.h"
-#include "orchestrator/run/access.h"
+#include "orchestrator/run/handle.h"
 
 const char cmd_seed_help[] =
 	"usage: herd seed NAME -o FILE\n"

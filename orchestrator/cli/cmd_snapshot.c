@@ -9,7 +9,7 @@
 
 #include "common/log.h"
 #include "common/mem.h"
-#include "orchestrator/run/access.h"
+#include "orchestrator/run/handle.h"
 #include "orchestrator/virt/virt_snap.h"
 #include "orchestrator/run/workers.h"
 

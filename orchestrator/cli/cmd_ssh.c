@@ -9,7 +9,7 @@
 
 #include "common/buf.h"
 #include "common/log.h"
-#include "orchestrator/run/access.h"
+#include "orchestrator/run/handle.h"
 #include "orchestrator/reach/sshc.h"
 
 const char cmd_ssh_help[] =

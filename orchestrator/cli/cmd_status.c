@@ -14,7 +14,7 @@
 #include "common/jsonw.h"
 #include "common/log.h"
 #include "common/mem.h"
-#include "orchestrator/run/access.h"
+#include "orchestrator/run/handle.h"
 #include "orchestrator/run/track.h"
 
 const char cmd_status_help[] =

@@ -9,7 +9,7 @@
 #include "common/duration.h"
 #include "common/log.h"
 #include "common/mem.h"
-#include "orchestrator/run/access.h"
+#include "orchestrator/run/handle.h"
 #include "orchestrator/cli/cmd_wait.h"
 #include "orchestrator/run/track.h"
 

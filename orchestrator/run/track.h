@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 #include "common/err.h"
-#include "orchestrator/run/access.h"
+#include "orchestrator/run/handle.h"
 #include "orchestrator/virt/virt_track.h"
 
 enum track_stage {

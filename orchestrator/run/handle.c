@@ -1,6 +1,6 @@
-/* orchestrator/run/access.c — the fleet, its keys and its connection, as the
+/* orchestrator/run/handle.c — the fleet, its keys and its connection, as the
  * verbs that reach VMs share them. */
-#include "orchestrator/run/access.h"
+#include "orchestrator/run/handle.h"
 
 #include <stdio.h>
 #include <stdlib.h>

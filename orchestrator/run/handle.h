@@ -1,4 +1,4 @@
-/* orchestrator/run/access.h — what the verbs that reach VMs share (status,
+/* orchestrator/run/handle.h — what the verbs that reach VMs share (status,
  * wait, ssh, exec, inventory, snapshots): the loaded fleet, its state
  * folder and key paths, the libvirt connection, VM selection (--vm, -g)
  * and SSH targets.
