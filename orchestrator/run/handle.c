@@ -1,81 +1,92 @@
-/* orchestrator/run/handle.c — the fleet, its keys and its connection, as the
- * verbs that reach VMs share them. */
+/* orchestrator/run/handle.c — the fleet handle: file, state, lock,
+ * connection, keys, seeds, plan, and the fleet as the verbs that reach
+ * VMs see it (selection, addresses, SSH targets). */
 #include "orchestrator/run/handle.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/log.h"
 #include "common/mem.h"
-#include "orchestrator/cli/fleetload.h"
+#include "orchestrator/run/apply.h"
+#include "orchestrator/run/fleetlock.h"
 #include "orchestrator/run/state.h"
 #include "orchestrator/virt/virt.h"
 #include "orchestrator/virt/virt_track.h"
 #include "plans/plan.h"
 #include "seed/keys.h"
 
-static int open_virt(struct access *a, const struct herd_opts *opts,
-		     unsigned flags, struct herd_err *err)
+/* Each flag with the steps it needs. */
+static unsigned implied(unsigned f)
 {
-	if ((flags & ACCESS_EVENTS) && virt_events_init(err) != 0)
+	if (f & HANDLE_PLAN)
+		f |= HANDLE_OBSERVE;
+	if (f & (HANDLE_OBSERVE | HANDLE_LOCK | HANDLE_EVENTS))
+		f |= HANDLE_VIRT;
+	if (f & (HANDLE_KEYS | HANDLE_SEEDS))
+		f |= HANDLE_STATE;
+	return f;
+}
+
+static int open_virt(struct handle *h, unsigned flags, struct herd_err *err)
+{
+	if ((flags & HANDLE_EVENTS) && virt_events_init(err) != 0)
 		return -1;
-	a->virt = virt_open(virt_pick_uri(opts->connect, a->fleet->libvirt_uri), err);
-	return a->virt ? 0 : -1;
+	h->virt = virt_open(virt_pick_uri(h->opts.connect, h->fleet->libvirt_uri), err);
+	return h->virt ? 0 : -1;
 }
 
-static int ensure_keys(struct access *a, struct herd_err *err)
+int handle_connect(struct handle *h, struct herd_err *err)
 {
-	struct keys_pair kp = { 0 };
+	return h->virt ? 0 : open_virt(h, HANDLE_VIRT, err);
+}
 
-	if (keys_ensure_fleet_key(a->state_dir, a->fleet->name, &kp, err) != 0)
+/* Keys and seeds write into the state folder: it is made for them. */
+static int open_state(struct handle *h, unsigned flags, struct herd_err *err)
+{
+	h->state_dir = (flags & (HANDLE_KEYS | HANDLE_SEEDS))
+		? state_fleet_dir_ensure(h->opts.state_root, h->fleet->name, err)
+		: state_fleet_dir(h->opts.state_root, h->fleet->name, err);
+	if (h->state_dir == NULL)
 		return -1;
-	keys_pair_release(&kp);
-	return access_write_known_hosts(a, err);
+	h->key_path = xasprintf("%s/id_ed25519", h->state_dir);
+	h->known_hosts = xasprintf("%s/known_hosts", h->state_dir);
+	return 0;
 }
 
-int access_open(struct access *a, const struct herd_opts *opts, unsigned flags)
+/* HERD_POOL_DIR, else /var/lib/herd for a system daemon, else the state
+ * root's .pools folder (not a fleet name: those start with a letter). */
+static char *pool_base(const struct handle *h, struct herd_err *err)
 {
-	struct herd_err err = HERD_ERR_INIT;
+	const char *env = getenv("HERD_POOL_DIR");
 
-	memset(a, 0, sizeof *a);
-	a->fleet = fleetload(opts->fleet_file);
-	if (a->fleet == NULL)
-		return EXIT_USAGE;
-	a->state_dir = state_fleet_dir(opts->state_dir, a->fleet->name);
-	a->key_path = xasprintf("%s/id_ed25519", a->state_dir);
-	a->known_hosts = xasprintf("%s/known_hosts", a->state_dir);
-	if (((flags & ACCESS_KEYS) && ensure_keys(a, &err) != 0) ||
-	    ((flags & (ACCESS_VIRT | ACCESS_EVENTS)) &&
-	     open_virt(a, opts, flags, &err) != 0)) {
-		log_err(&err);
-		access_close(a);
-		return EXIT_FAIL;
-	}
-	return EXIT_OK;
+	if (env != NULL && *env == '/')
+		return xstrdup(env);
+	if (virt_is_system(h->virt))
+		return xstrdup("/var/lib/herd");
+	return state_fleet_dir(h->opts.state_root, ".pools", err);
 }
 
-int access_connect(struct access *a, const struct herd_opts *opts,
-		   struct herd_err *err)
+static int take_lock(struct handle *h, struct herd_err *err)
 {
-	return a->virt ? 0 : open_virt(a, opts, ACCESS_VIRT, err);
+	char *images;
+
+	h->pool_base = pool_base(h, err);
+	if (h->pool_base == NULL)
+		return -1;
+	images = xasprintf("%s/%s", h->pool_base, VIRT_IMAGES_POOL);
+	h->lock = fleetlock_take(h->virt, h->fleet->name, images,
+				 h->opts.verb ? h->opts.verb : "apply", h->lock_broke, err);
+	free(images);
+	return h->lock ? 0 : -1;
 }
 
-void access_close(struct access *a)
+/* Write known_hosts for every VM of the fleet: its name, domain name and
+ * planned address with its herd-made host key. */
+static int write_known_hosts(struct handle *h, struct herd_err *err)
 {
-	if (a->virt)
-		virt_close(a->virt);
-	fleet_free(a->fleet);
-	free(a->state_dir);
-	free(a->key_path);
-	free(a->known_hosts);
-	memset(a, 0, sizeof *a);
-}
-
-int access_write_known_hosts(struct access *a, struct herd_err *err)
-{
-	const struct fleet *f = a->fleet;
-	struct keys_known_host *h = xcalloc(f->n_vms, sizeof *h);
+	const struct fleet *f = h->fleet;
+	struct keys_known_host *kh = xcalloc(f->n_vms, sizeof *kh);
 	struct keys_pair *kp = xcalloc(f->n_vms, sizeof *kp);
 	char (*ip)[16] = xcalloc(f->n_vms, sizeof *ip);
 	const char **names = xcalloc(3 * f->n_vms, sizeof *names);
@@ -84,28 +95,119 @@ int access_write_known_hosts(struct access *a, struct herd_err *err)
 
 	for (i = 0; i < f->n_vms; i++) {
 		const struct fleet_vm *vm = &f->vms[i];
-		if (keys_ensure_host_key(a->state_dir, vm->name, &kp[i], err) != 0)
+		if (keys_ensure_host_key(h->state_dir, vm->name, &kp[i], err) != 0)
 			goto out;
 		names[3 * i] = vm->name;
 		names[3 * i + 1] = vm->domain;
-		h[i].nhosts = 2;
+		kh[i].nhosts = 2;
 		if (vm->spec->n_networks > 0 && vm->nics[0].ip != 0) {
 			fleet_ip_str(vm->nics[0].ip, ip[i]);
 			names[3 * i + 2] = ip[i];
-			h[i].nhosts = 3;
+			kh[i].nhosts = 3;
 		}
-		h[i].hosts = &names[3 * i];
-		h[i].public_key = kp[i].public_key;
+		kh[i].hosts = &names[3 * i];
+		kh[i].public_key = kp[i].public_key;
 	}
-	rc = keys_write_known_hosts(a->known_hosts, h, f->n_vms, err);
+	rc = keys_write_known_hosts(h->known_hosts, kh, f->n_vms, err);
 out:
 	for (i = 0; i < f->n_vms; i++)
 		keys_pair_release(&kp[i]);
 	free(kp);
-	free(h);
+	free(kh);
 	free(ip);
 	free(names);
 	return rc;
+}
+
+static int ensure_keys(struct handle *h, struct herd_err *err)
+{
+	struct keys_pair kp = { 0 };
+
+	if (keys_ensure_fleet_key(h->state_dir, h->fleet->name, &kp, err) != 0)
+		return -1;
+	keys_pair_release(&kp);
+	return write_known_hosts(h, err);
+}
+
+static int seed_hashes(struct handle *h, struct herd_err *err)
+{
+	const struct fleet *f = h->fleet;
+	struct bundle b;
+	char hex[65];
+	size_t i;
+
+	h->seeds = vmseed_new(f, h->state_dir, err);
+	if (h->seeds == NULL)
+		return -1;
+	h->seed_hashes = xcalloc(f->n_vms + 1, sizeof *h->seed_hashes);
+	for (i = 0; i < f->n_vms; i++) {
+		bundle_init(&b);
+		if (vmseed_build(h->seeds, &f->vms[i], &b, err) < 0) {
+			bundle_release(&b);
+			return herd_errctx(err, "vm '%s': seed", f->vms[i].name);
+		}
+		apply_seed_hash(&b, hex);
+		h->seed_hashes[i] = xstrdup(hex);
+		bundle_release(&b);
+	}
+	return 0;
+}
+
+static int observe(struct handle *h, unsigned flags, struct herd_err *err)
+{
+	plan_release(&h->plan);
+	plan_observed_release(&h->obs);
+	if (virt_observe(h->virt, h->fleet->name, &h->obs, err) < 0)
+		return -1;
+	if (flags & HANDLE_PLAN)
+		plan_build(h->fleet, (const char *const *)h->seed_hashes, &h->obs, &h->plan);
+	return 0;
+}
+
+int handle_replan(struct handle *h, struct herd_err *err)
+{
+	return observe(h, HANDLE_PLAN, err);
+}
+
+int handle_open(struct handle *h, const struct handle_opts *opts, unsigned flags,
+		struct herd_err *err)
+{
+	memset(h, 0, sizeof *h);
+	h->opts = *opts;
+	flags = implied(flags);
+	h->fleet = fleet_load(opts->fleet_file, &h->diags);
+	if (h->fleet == NULL)
+		return HANDLE_INVALID;
+	if (((flags & HANDLE_STATE) && open_state(h, flags, err) != 0) ||
+	    ((flags & HANDLE_VIRT) && open_virt(h, flags, err) != 0) ||
+	    ((flags & HANDLE_LOCK) && take_lock(h, err) != 0) ||
+	    ((flags & HANDLE_KEYS) && ensure_keys(h, err) != 0) ||
+	    ((flags & HANDLE_SEEDS) && seed_hashes(h, err) != 0) ||
+	    ((flags & HANDLE_OBSERVE) && observe(h, flags, err) != 0))
+		return -1;
+	return 0;
+}
+
+void handle_close(struct handle *h)
+{
+	size_t i;
+
+	plan_release(&h->plan);
+	plan_observed_release(&h->obs);
+	if (h->seed_hashes != NULL)
+		for (i = 0; i < h->fleet->n_vms; i++)
+			free(h->seed_hashes[i]);
+	free(h->seed_hashes);
+	vmseed_free(h->seeds);
+	fleetlock_release(h->lock);	/* before the connection it uses */
+	if (h->virt)
+		virt_close(h->virt);
+	fleet_free(h->fleet);
+	free(h->state_dir);
+	free(h->key_path);
+	free(h->known_hosts);
+	free(h->pool_base);
+	memset(h, 0, sizeof *h);
 }
 
 static bool has_group(const struct fleet *f, const char *g)
@@ -118,19 +220,18 @@ static bool has_group(const struct fleet *f, const char *g)
 	return false;
 }
 
-char *access_primary_net(const struct access *a, const struct fleet_vm *vm)
+char *handle_primary_net(const struct handle *h, const struct fleet_vm *vm)
 {
 	const struct fleet_network *n;
 
 	if (vm->spec->n_networks == 0)
 		return NULL;
 	n = vm->spec->networks[0];
-	return n->mode == FLEET_NET_BRIDGE ? NULL : plan_net_name(a->fleet->name, n->name);
+	return n->mode == FLEET_NET_BRIDGE ? NULL : plan_net_name(h->fleet->name, n->name);
 }
 
-int access_vm_addr(struct access *a, const struct herd_opts *opts,
-		   const struct fleet_vm *vm, char *ip, enum virt_addr_src *src,
-		   struct herd_err *err)
+int handle_vm_addr(struct handle *h, const struct fleet_vm *vm, char *ip,
+		   enum virt_addr_src *src, struct herd_err *err)
 {
 	enum virt_addr_src dummy;
 	char mac[18], *net;
@@ -147,11 +248,11 @@ int access_vm_addr(struct access *a, const struct herd_opts *opts,
 		*src = VIRT_ADDR_RESERVED;
 		return 0;
 	}
-	if (access_connect(a, opts, err) != 0)
+	if (handle_connect(h, err) != 0)
 		return -1;
 	fleet_mac_str(vm->nics[0].mac, mac);
-	net = access_primary_net(a, vm);
-	rc = virt_dom_addr(a->virt, vm->domain, net, mac, ip, src, err);
+	net = handle_primary_net(h, vm);
+	rc = virt_dom_addr(h->virt, vm->domain, net, mac, ip, src, err);
 	free(net);
 	return rc;
 }
@@ -171,10 +272,10 @@ static bool wanted(const struct fleet_vm *vm, const char *const *names,
 	return false;
 }
 
-int access_select(const struct access *a, const char *const *names, size_t n_names,
-		  const char *group, struct access_sel *sel, struct herd_err *err)
+int handle_select(const struct handle *h, const char *const *names, size_t n_names,
+		  const char *group, struct handle_sel *sel, struct herd_err *err)
 {
-	const struct fleet *f = a->fleet;
+	const struct fleet *f = h->fleet;
 	size_t i;
 
 	sel->idx = NULL;
@@ -194,15 +295,15 @@ int access_select(const struct access *a, const char *const *names, size_t n_nam
 	return 0;
 }
 
-void access_sel_release(struct access_sel *sel)
+void handle_sel_release(struct handle_sel *sel)
 {
 	free(sel->idx);
 	sel->idx = NULL;
 	sel->n = 0;
 }
 
-int access_target(struct access *a, const struct fleet_vm *vm, const char *addr,
-		  struct sshc_target *t, struct access_target_hold *hold,
+int handle_target(struct handle *h, const struct fleet_vm *vm, const char *addr,
+		  struct sshc_target *t, struct handle_target_hold *hold,
 		  struct herd_err *err)
 {
 	struct keys_pair kp = { 0 };
@@ -217,7 +318,7 @@ int access_target(struct access *a, const struct fleet_vm *vm, const char *addr,
 	if (addr == NULL || *addr == '\0')
 		return herd_errf(err, HERD_E_NET, "vm '%s': no address known yet "
 				 "(herd status shows whether it runs)", vm->name);
-	if (keys_ensure_host_key(a->state_dir, vm->name, &kp, err) != 0)
+	if (keys_ensure_host_key(h->state_dir, vm->name, &kp, err) != 0)
 		return herd_errctx(err, "vm '%s'", vm->name);
 	hold->host = xstrdup(addr);
 	hold->host_key = kp.public_key;
@@ -227,14 +328,14 @@ int access_target(struct access *a, const struct fleet_vm *vm, const char *addr,
 	t->name = vm->name;
 	t->host = hold->host;
 	t->port = 22;
-	t->user = a->fleet->ssh.user;
-	t->key_path = a->key_path;
-	t->known_hosts = a->known_hosts;
+	t->user = h->fleet->ssh.user;
+	t->key_path = h->key_path;
+	t->known_hosts = h->known_hosts;
 	t->host_key = hold->host_key;
 	return 0;
 }
 
-void access_target_release(struct access_target_hold *hold)
+void handle_target_release(struct handle_target_hold *hold)
 {
 	free(hold->host);
 	free(hold->host_key);

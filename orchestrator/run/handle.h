@@ -1,92 +1,132 @@
-/* orchestrator/run/handle.h — what the verbs that reach VMs share (status,
- * wait, ssh, exec, inventory, snapshots): the loaded fleet, its state
- * folder and key paths, the libvirt connection, VM selection (--vm, -g)
- * and SSH targets.
+/* orchestrator/run/handle.h — the fleet handle: everything a verb opens
+ * before it acts, in one place and one order.
  *
- * This is verb-layer code: access_open() prints the fleet file's
- * diagnostics itself (every verb wants them printed the same way).
+ * orchestrator/run/ — the engine between the command line and the
+ * backends.  It owns the fleet handle (this file: the fleet file, the
+ * state folder, the fleet lock, the libvirt connection, keys, VM
+ * selection, SSH targets, seeds and the plan), apply (apply.h), readiness
+ * (track.h), the worker pool (workers.h) and the state folder's layout
+ * (state.h, track_record.h, fleetlock.h).  It may call virt/, image/,
+ * reach/, seed/, templates/, plans/ and common/; never cli/, and it
+ * prints nothing: errors are values, the fleet file's diagnostics are
+ * returned in h->diags, and cli/ prints them.
+ *
+ * handle_open() does what the flags ask, in this order: load the fleet
+ * file; find (and check, or make) the state folder; connect to libvirt;
+ * take the fleet lock; make the fleet key and known_hosts; render every
+ * seed and hash it; observe libvirt; build the plan.  A flag brings the
+ * steps it needs (HANDLE_PLAN observes, observing connects, ...).
  */
-#ifndef HERD_ACCESS_H
-#define HERD_ACCESS_H
+#ifndef HERD_HANDLE_H
+#define HERD_HANDLE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "common/err.h"
-#include "orchestrator/cli/cmd.h"
 #include "orchestrator/reach/sshc.h"
 #include "orchestrator/virt/virt_track.h"
 #include "plans/fleet.h"
+#include "plans/plan.h"
+#include "seed/vmseed.h"
 
 struct virt;
+struct fleetlock;
 
-enum access_flags {
-	ACCESS_VIRT = 1,	/* open the libvirt connection */
-	ACCESS_EVENTS = 2,	/* with libvirt's event loop (lifecycle events) */
-	ACCESS_KEYS = 4,	/* make sure the fleet key and known_hosts exist */
+/* What the command line says; the strings are borrowed for the handle's
+ * life. */
+struct handle_opts {
+	const char *fleet_file;	/* the fleet file */
+	const char *connect;	/* --connect, or NULL: the file's libvirt:, then
+				 * LIBVIRT_DEFAULT_URI */
+	const char *state_root;	/* --state-dir, or NULL (state.h) */
+	const char *verb;	/* recorded in the lock: "apply", "destroy" */
 };
 
-struct access {
+enum handle_flags {
+	HANDLE_STATE = 1 << 0,	 /* find the state folder (checked if it exists) */
+	HANDLE_VIRT = 1 << 1,	 /* connect to libvirt */
+	HANDLE_EVENTS = 1 << 2,	 /* ... with libvirt's event loop (lifecycle events) */
+	HANDLE_LOCK = 1 << 3,	 /* take the fleet lock (fleetlock.h); sets pool_base */
+	HANDLE_KEYS = 1 << 4,	 /* the fleet key and known_hosts exist */
+	HANDLE_SEEDS = 1 << 5,	 /* every VM's seed rendered and hashed */
+	HANDLE_OBSERVE = 1 << 6, /* what libvirt holds for the fleet, in obs */
+	HANDLE_PLAN = 1 << 7,	 /* ... and the plan (with seed hashes if SEEDS) */
+};
+
+#define HANDLE_INVALID (-2)	/* handle_open: the fleet file is invalid */
+
+struct handle {
+	struct handle_opts opts;
 	struct fleet *fleet;
-	char *state_dir;	/* <state root>/<fleet> */
-	char *key_path;		/* state_dir/id_ed25519 */
-	char *known_hosts;	/* state_dir/known_hosts */
-	struct virt *virt;	/* with ACCESS_VIRT */
+	struct fleet_diags diags;	/* HANDLE_INVALID: why */
+	char *state_dir;		/* <state root>/<fleet> (HANDLE_STATE) */
+	char *key_path;			/* state_dir/id_ed25519 */
+	char *known_hosts;		/* state_dir/known_hosts */
+	struct virt *virt;		/* HANDLE_VIRT or handle_connect() */
+	char *pool_base;		/* HANDLE_LOCK: where pools live on the
+					 * libvirt host */
+	struct fleetlock *lock;		/* HANDLE_LOCK */
+	char lock_broke[512];		/* the stale holder the lock broke, or "" */
+	struct vmseed *seeds;		/* HANDLE_SEEDS */
+	char **seed_hashes;		/* HANDLE_SEEDS: [fleet->n_vms] */
+	struct plan_observed obs;	/* HANDLE_OBSERVE */
+	struct plan plan;		/* HANDLE_PLAN */
 };
 
-/* Load opts->fleet_file (printing its errors), and per flags connect to
- * libvirt and prepare keys.  Returns EXIT_OK, EXIT_USAGE (invalid fleet
- * file) or EXIT_FAIL (printed); on failure a is released. */
-int access_open(struct access *a, const struct herd_opts *opts, unsigned flags);
-void access_close(struct access *a);
+/* Open h as flags ask.  Returns 0; HANDLE_INVALID when the fleet file is
+ * invalid (h->diags says why: exit 2); -1 with err otherwise (a lock held
+ * by another herd is HERD_E_STATE naming the holder).  Call handle_close()
+ * in every case; h must not move while open (diags point into it). */
+int handle_open(struct handle *h, const struct handle_opts *opts, unsigned flags,
+		struct herd_err *err);
 
-/* Connect to libvirt after access_open() without ACCESS_VIRT, for a verb
- * that only sometimes needs it (herd ssh to a VM without a planned
- * address); a no-op when connected.  Returns 0, or -1 with err. */
-int access_connect(struct access *a, const struct herd_opts *opts,
-		   struct herd_err *err);
+/* Release everything (the lock too); safe to call twice. */
+void handle_close(struct handle *h);
 
-/* Write known_hosts for every VM of the fleet: its name, domain name and
- * planned address with its herd-made host key.  Returns 0 or -1 with err. */
-int access_write_known_hosts(struct access *a, struct herd_err *err);
+/* Connect to libvirt now, for a verb that needs it only sometimes (an
+ * address only libvirt knows); a no-op when connected.  0 or -1 with err. */
+int handle_connect(struct handle *h, struct herd_err *err);
 
-/* libvirt's name of vm's primary (first) network, "herd-<fleet>-<net>";
- * NULL on a host bridge or without a NIC.  Caller frees. */
-char *access_primary_net(const struct access *a, const struct fleet_vm *vm);
+/* Observe again and rebuild the plan (after an apply, for --verify). */
+int handle_replan(struct handle *h, struct herd_err *err);
+
+/* libvirt's name of vm's primary (first) network; NULL on a host bridge
+ * or without a NIC.  Caller frees. */
+char *handle_primary_net(const struct handle *h, const struct fleet_vm *vm);
 
 /* The address herd reaches vm at, into ip (size 64): the planned one on
  * its primary network, else the one libvirt knows now (lease, guest
  * agent, ARP: see virt_dom_addr), connecting to libvirt on first need.
  * "" when none is known yet, which is not an error; src (may be NULL)
  * says where it came from.  Returns 0, or -1 with err (no connection). */
-int access_vm_addr(struct access *a, const struct herd_opts *opts,
-		   const struct fleet_vm *vm, char *ip, enum virt_addr_src *src,
-		   struct herd_err *err);
+int handle_vm_addr(struct handle *h, const struct fleet_vm *vm, char *ip,
+		   enum virt_addr_src *src, struct herd_err *err);
 
 /* A selection of VMs: indexes into fleet->vms. */
-struct access_sel {
+struct handle_sel {
 	size_t *idx;
 	size_t n;
 };
 
 /* Select VMs by names (--vm, may be NULL/0) and group (-g, may be NULL);
- * none of either selects all.  Returns 0, or -1 with err naming an
- * unknown VM or group. */
-int access_select(const struct access *a, const char *const *names, size_t n_names,
-		  const char *group, struct access_sel *sel, struct herd_err *err);
-void access_sel_release(struct access_sel *sel);
+ * none of either selects all.  Returns 0, or -1 with err (HERD_E_USAGE)
+ * naming an unknown VM or group. */
+int handle_select(const struct handle *h, const char *const *names, size_t n_names,
+		  const char *group, struct handle_sel *sel, struct herd_err *err);
+void handle_sel_release(struct handle_sel *sel);
 
 /* The SSH target of vm at address addr (NULL: its planned address), with
  * the fleet key and the VM's own host key expected.  Strings point into
- * hold (released with access_target_release).  Returns 0, or -1 with err
- * (no address known, host key unreadable). */
-struct access_target_hold {
+ * hold (released with handle_target_release).  Needs HANDLE_STATE.
+ * Returns 0, or -1 with err (no address known, host key unreadable). */
+struct handle_target_hold {
 	char *host;
 	char *host_key;
 };
-int access_target(struct access *a, const struct fleet_vm *vm, const char *addr,
-		  struct sshc_target *t, struct access_target_hold *hold,
+int handle_target(struct handle *h, const struct fleet_vm *vm, const char *addr,
+		  struct sshc_target *t, struct handle_target_hold *hold,
 		  struct herd_err *err);
-void access_target_release(struct access_target_hold *hold);
+void handle_target_release(struct handle_target_hold *hold);
 
 #endif
