@@ -1,15 +1,7 @@
 /* orchestrator/run/handle.h — the fleet handle: everything a verb opens
- * before it acts, in one place and one order.
- *
- * orchestrator/run/ — the engine between the command line and the
- * backends.  It owns the fleet handle (this file: the fleet file, the
- * state folder, the fleet lock, the libvirt connection, keys, VM
- * selection, SSH targets, seeds and the plan), apply (apply.h), readiness
- * (track.h), the worker pool (workers.h) and the state folder's layout
- * (state.h, track_record.h, fleetlock.h).  It may call virt/, image/,
- * reach/, seed/, templates/, plans/ and common/; never cli/, and it
- * prints nothing: errors are values, the fleet file's diagnostics are
- * returned in h->diags, and cli/ prints them.
+ * before it acts, in one place and one order (orchestrator/run/README.md
+ * says what run/ owns and may call).  Nothing here prints: the fleet
+ * file's diagnostics come back in h->diags, other failures in err.
  *
  * handle_open() does what the flags ask, in this order: load the fleet
  * file; find (and check, or make) the state folder; connect to libvirt;
