@@ -9,7 +9,7 @@
 #include "common/duration.h"
 #include "common/log.h"
 #include "orchestrator/cli/cmd_wait.h"
-#include "orchestrator/run/handle.h"
+#include "orchestrator/cli/fleetload.h"
 
 const char cmd_up_help[] =
 	"usage: herd up [-j N] [--restart] [--for STAGE] [--timeout DUR]\n"
@@ -27,7 +27,7 @@ const char cmd_up_help[] =
  * a wait that failed: an installer's poweroff ends the wait. */
 static bool installs_finished(const struct herd_opts *opts)
 {
-	const struct handle_opts ho = { opts->fleet_file, opts->connect, opts->state_dir, "up" };
+	const struct handle_opts ho = fleetload_opts(opts, "up");
 	struct herd_err err = HERD_ERR_INIT;
 	struct handle s;
 	bool done;

@@ -28,10 +28,17 @@ struct fleet *fleetload(const char *path)
 	return f;
 }
 
+struct handle_opts fleetload_opts(const struct herd_opts *opts, const char *verb)
+{
+	struct handle_opts ho = { opts->fleet_file, opts->connect, opts->state_dir, verb };
+
+	return ho;
+}
+
 int fleetload_open(struct handle *h, const struct herd_opts *opts, const char *verb,
 		   unsigned flags)
 {
-	const struct handle_opts ho = { opts->fleet_file, opts->connect, opts->state_dir, verb };
+	const struct handle_opts ho = fleetload_opts(opts, verb);
 	struct herd_err err = HERD_ERR_INIT;
 	int rc = handle_open(h, &ho, flags, &err);
 

@@ -20,6 +20,9 @@ struct fleet *fleetload(const char *path);
 /* Print d's diagnostics to stderr as described above. */
 void fleetload_print(const struct fleet_diags *d);
 
+/* The handle's options from the global options, for `verb`. */
+struct handle_opts fleetload_opts(const struct herd_opts *opts, const char *verb);
+
 /* handle_open() for `verb` with the global options.  Returns EXIT_OK with
  * h open (the verb closes it), or, h closed and the cause printed,
  * EXIT_USAGE (invalid fleet file) or EXIT_FAIL.  A stale fleet lock it
