@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,9 +268,11 @@ static int stale_breaker(struct fleetlock *l, const char *bname,
 /* Delete the stale lock whose text was seen, unless it changed since:
  * under the break lock, so that of two takers that judged the same stale
  * holder, the second finds the first's new lock and leaves it.  0: try
- * to take again, 1: wait (another break is under way), -1 with err. */
+ * to take again (*deleted: this call deleted it), 1: wait (another break
+ * is under way), -1 with err. */
 static int break_stale(struct fleetlock *l, const char *seen,
-		       const struct fleetlock_holder *self, struct herd_err *err)
+		       const struct fleetlock_holder *self, bool *deleted,
+		       struct herd_err *err)
 {
 	char *bname = xasprintf("%s-break", l->name), *now = NULL;
 	int r = virt_lock_create(l->v, VIRT_IMAGES_POOL, bname, l->text, err);
@@ -281,8 +284,10 @@ static int break_stale(struct fleetlock *l, const char *seen,
 	}
 	if (r == 0) {
 		r = virt_lock_read(l->v, VIRT_IMAGES_POOL, l->name, &now, err);
-		if (r == 0 && strcmp(now, seen) == 0)
+		if (r == 0 && strcmp(now, seen) == 0) {
 			r = virt_vol_delete(l->v, VIRT_IMAGES_POOL, l->name, err);
+			*deleted = r == 0;
+		}
 		virt_vol_delete(l->v, VIRT_IMAGES_POOL, bname, NULL);
 	}
 	free(now);
@@ -295,18 +300,23 @@ static int break_stale(struct fleetlock *l, const char *seen,
 static int held(struct fleetlock *l, const char *fleet, const struct fleetlock_holder *self,
 		int last, char *broke, struct herd_err *err)
 {
+	enum fleetlock_verdict verdict;
 	struct fleetlock_holder h;
+	bool deleted = false;
 	char *text = NULL;
 	int r = virt_lock_read(l->v, VIRT_IMAGES_POOL, l->name, &text, err);
 
 	if (r != 0)
 		return r > 0 ? 0 : -1;		/* gone meanwhile: take it */
-	if (fleetlock_parse(text, &h) != 0)	/* being written, unless it stays so */
+	if (fleetlock_parse(text, &h) != 0) {	/* being written, unless it stays so */
 		r = last ? busy(err, fleet, l->name, NULL, FLEETLOCK_LIVE) : 1;
-	else if (fleetlock_judge(&h, self) != FLEETLOCK_STALE)
-		r = busy(err, fleet, l->name, &h, fleetlock_judge(&h, self));
-	else if ((r = break_stale(l, text, self, err)) == 0 && broke != NULL)
-		fleetlock_describe(&h, broke, 512);
+	} else if ((verdict = fleetlock_judge(&h, self)) != FLEETLOCK_STALE) {
+		r = busy(err, fleet, l->name, &h, verdict);
+	} else {
+		r = break_stale(l, text, self, &deleted, err);
+		if (deleted && broke != NULL)
+			fleetlock_describe(&h, broke, 512);
+	}
 	free(text);
 	return r;
 }
