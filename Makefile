@@ -78,7 +78,7 @@ build/san/fuzz/%: tests/fuzz/%.c build/libherd-san.a
 # check fails if any failed.
 check: $(HERD) build/herd-san $(UNIT_BIN) $(FUZZ_BIN)
 	@rc=0; \
-	$(MAKE) -s layering || rc=1; \
+	{ python3 tools/layering.py --self-test && python3 tools/layering.py; } || rc=1; \
 	sh tests/run-suite.sh unit $(UNIT_BIN) || rc=1; \
 	sh tests/run-suite.sh golden tests/golden/run.sh || rc=1; \
 	sh tests/run-suite.sh integration $(sort $(wildcard tests/integration/*.sh)) || rc=1; \
