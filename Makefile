@@ -43,7 +43,7 @@ HERD     = build/herd
 V       ?= 0
 Q        = $(if $(filter 1,$(V)),,@)
 
-.PHONY: all check unit golden examples integration bench install deb deps clean demo demo-clean e2e
+.PHONY: all check unit golden examples integration bench install deb deps clean demo demo-clean e2e layering sizes
 all: $(HERD)
 
 # Built-in templates are compiled in as C strings (templates/tmpl_embed.sh).
@@ -53,17 +53,17 @@ $(GEN_SRC): $(TMPL) templates/tmpl_embed.sh
 
 build/obj/gen/tmpl_data.o: $(GEN_SRC)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) -MMD -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 build/san/gen/tmpl_data.o: $(GEN_SRC)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -MMD -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -MMD -MP -c $< -o $@
 
 build/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) -MMD -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 build/san/%.o: %.c
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -MMD -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -MMD -MP -c $< -o $@
 
 build/libherd.a: $(OBJ)
 	@rm -f $@
@@ -89,11 +89,23 @@ build/san/fuzz/%: tests/fuzz/%.c build/libherd-san.a
 # check fails if any failed.
 check: $(HERD) build/herd-san $(UNIT_BIN) $(FUZZ_BIN)
 	@rc=0; \
+	{ python3 tools/layering.py --self-test && python3 tools/layering.py; } || rc=1; \
 	sh tests/run-suite.sh unit $(UNIT_BIN) || rc=1; \
 	sh tests/run-suite.sh golden tests/golden/run.sh || rc=1; \
 	sh tests/run-suite.sh integration $(sort $(wildcard tests/integration/*.sh)) || rc=1; \
 	sh tests/run-suite.sh e2e $(sort $(wildcard tests/e2e/*.sh)) || rc=1; \
 	exit $$rc
+
+# The dependency direction between source folders, from the #include
+# lines (tools/layering.py says the rule); its self-test first proves that
+# planted violations are caught.
+layering:
+	python3 tools/layering.py --self-test
+	python3 tools/layering.py
+
+# No file over 700 lines, no function over 80, in orchestrator/.
+sizes:
+	python3 tools/sizes.py orchestrator
 
 unit: $(UNIT_BIN)
 	sh tests/run-suite.sh unit $(UNIT_BIN)

@@ -1,7 +1,7 @@
 /* common/err.h — errors are values.
  *
  * A function that can fail returns -1 (or NULL) and fills the caller's
- * struct herd_err.  Only the verb files (orchestrator/cmd_*.c) print them.
+ * struct herd_err.  Only orchestrator/cli/ prints them.
  */
 #ifndef HERD_ERR_H
 #define HERD_ERR_H

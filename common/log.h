@@ -1,6 +1,6 @@
 /* common/log.h — every diagnostic herd prints goes through here.
  *
- * Only the verb files (orchestrator/cmd_*.c, main.c) call these.  Messages
+ * Only orchestrator/cli/ calls these.  Messages
  * go to stderr prefixed "herd: " (errors, warnings) or unprefixed (info).
  * -q silences info, -v enables debug.
  */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/mem.h"
@@ -104,6 +105,13 @@ static int load_private(const char *path, const char *comment,
 	}
 	if (stat(path, &st) != 0) {
 		herd_errno(err, HERD_E_IO, errno, "stat %s", path);
+		goto out;
+	}
+	/* Another user's key file is one that user chose (and may swap). */
+	if (st.st_uid != geteuid()) {
+		herd_errf(err, HERD_E_STATE, "private key %s belongs to uid %lu, not to uid "
+			  "%lu that runs herd", path, (unsigned long)st.st_uid,
+			  (unsigned long)geteuid());
 		goto out;
 	}
 	/* ssh refuses such a key, and it must not leak: say so, do not fix. */

@@ -42,7 +42,8 @@ int keys_generate(const char *comment, struct keys_pair *out, struct herd_err *e
  * racing agree on one key).  The public line ends with comment.
  * Returns 0 with *out filled (the caller releases it), or -1 with err set
  * (HERD_E_IO for files, HERD_E_SSH for a key libssh cannot read, HERD_E_STATE
- * for a private key other users may read) and *out zeroed. */
+ * for a private key other users may read, or one another user owns) and
+ * *out zeroed. */
 int keys_ensure_fleet_key(const char *dir, const char *comment,
 			  struct keys_pair *out, struct herd_err *err);
 

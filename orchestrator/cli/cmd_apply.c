@@ -10,8 +10,8 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/mem.h"
+#include "orchestrator/cli/fleetload.h"
 #include "orchestrator/run/apply.h"
-#include "orchestrator/run/session.h"
 #include "plans/plan_format.h"
 
 const char cmd_apply_help[] =
@@ -78,7 +78,7 @@ static void on_done(void *ctx, const struct plan_action *a, const struct herd_er
 
 /* A saved plan: refused unless made for this fleet, this file and the
  * world libvirt shows now. */
-static int check_saved(const char *path, const struct session *s)
+static int check_saved(const char *path, const struct handle *s)
 {
 	char fleet[64], obs[65], des[65], *text = xcalloc(1, PLAN_FILE_MAX + 1);
 	struct herd_err err = HERD_ERR_INIT;
@@ -112,7 +112,7 @@ out:
 	return rc;
 }
 
-static void print_summary(const struct session *s, const struct apply_report *rep,
+static void print_summary(const struct handle *s, const struct apply_report *rep,
 			  bool restart)
 {
 	const struct plan *p = &s->plan;
@@ -152,13 +152,13 @@ static void warn_restarts(const struct plan *p)
 }
 
 /* --verify: observe again; the plan must now be empty. */
-static int verify(struct session *s, bool restart)
+static int verify(struct handle *s, bool restart)
 {
 	struct herd_err err = HERD_ERR_INIT;
 	struct buf b;
 	int rc = EXIT_OK;
 
-	if (session_replan(s, &err) < 0) {
+	if (handle_replan(s, &err) < 0) {
 		log_err(&err);
 		return EXIT_FAIL;
 	}
@@ -212,7 +212,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
-static int run(struct session *s, const struct args *a)
+static int run(struct handle *s, const struct args *a)
 {
 	struct ui ui = { isatty(STDERR_FILENO), 40 };
 	struct apply_opts o = { a->jobs, a->restart, s->pool_base, NULL, s->seeds,
@@ -244,8 +244,7 @@ static int run(struct session *s, const struct args *a)
 
 int cmd_apply(const struct herd_opts *opts, int argc, char **argv)
 {
-	struct herd_err err = HERD_ERR_INIT;
-	struct session s;
+	struct handle s;
 	struct args a;
 	int rc;
 
@@ -253,11 +252,10 @@ int cmd_apply(const struct herd_opts *opts, int argc, char **argv)
 		cmd_print_usage("apply", 1);
 		return EXIT_USAGE;
 	}
-	rc = session_open(&s, opts, SESSION_LOCK | SESSION_SEEDS | SESSION_PLAN, &err);
-	rc = session_exit_code(rc, &s, &err);
-	if (rc == EXIT_OK) {
-		rc = run(&s, &a);
-	}
-	session_close(&s);
+	rc = fleetload_open(&s, opts, "apply", HANDLE_LOCK | HANDLE_SEEDS | HANDLE_PLAN);
+	if (rc != EXIT_OK)
+		return rc;
+	rc = run(&s, &a);
+	handle_close(&s);
 	return rc;
 }

@@ -7,7 +7,7 @@
 
 #include "common/log.h"
 #include "common/mem.h"
-#include "orchestrator/run/session.h"
+#include "orchestrator/cli/fleetload.h"
 #include "orchestrator/virt/virt_domain.h"
 #include "orchestrator/virt/virt_net.h"
 #include "orchestrator/virt/virt_pool.h"
@@ -24,7 +24,7 @@ struct tally {
 	size_t domains, nets, pool, failed;
 };
 
-static void destroy_all(struct session *s, struct tally *t)
+static void destroy_all(struct handle *s, struct tally *t)
 {
 	struct herd_err err = HERD_ERR_INIT;
 	char *pool = plan_pool_name(s->fleet->name);
@@ -65,9 +65,8 @@ static void destroy_all(struct session *s, struct tally *t)
 
 int cmd_destroy(const struct herd_opts *opts, int argc, char **argv)
 {
-	struct herd_err err = HERD_ERR_INIT;
 	struct tally t = { 0, 0, 0, 0 };
-	struct session s;
+	struct handle s;
 	int rc;
 
 	(void)argv;
@@ -75,19 +74,16 @@ int cmd_destroy(const struct herd_opts *opts, int argc, char **argv)
 		cmd_print_usage("destroy", 1);
 		return EXIT_USAGE;
 	}
-	rc = session_open(&s, opts, SESSION_LOCK, &err);
-	if (rc == 0 && virt_observe(s.virt, s.fleet->name, &s.obs, &err) < 0)
-		rc = -1;
-	rc = session_exit_code(rc, &s, &err);
-	if (rc == EXIT_OK) {
-		destroy_all(&s, &t);
-		if (t.domains + t.nets + t.pool == 0 && t.failed == 0)
-			printf("Nothing to destroy for fleet '%s'.\n", s.fleet->name);
-		else
-			printf("Destroy: %zu domains, %zu networks, %zu pools removed, %zu failed.\n",
-			       t.domains, t.nets, t.pool, t.failed);
-		rc = t.failed ? EXIT_FAIL : EXIT_OK;
-	}
-	session_close(&s);
+	rc = fleetload_open(&s, opts, "destroy", HANDLE_LOCK | HANDLE_OBSERVE);
+	if (rc != EXIT_OK)
+		return rc;
+	destroy_all(&s, &t);
+	if (t.domains + t.nets + t.pool == 0 && t.failed == 0)
+		printf("Nothing to destroy for fleet '%s'.\n", s.fleet->name);
+	else
+		printf("Destroy: %zu domains, %zu networks, %zu pools removed, %zu failed.\n",
+		       t.domains, t.nets, t.pool, t.failed);
+	rc = t.failed ? EXIT_FAIL : EXIT_OK;
+	handle_close(&s);
 	return rc;
 }

@@ -9,7 +9,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/mem.h"
-#include "orchestrator/run/access.h"
+#include "orchestrator/cli/fleetload.h"
 #include "orchestrator/reach/execpar.h"
 
 const char cmd_exec_help[] =
@@ -59,9 +59,9 @@ static int parse(int argc, char **argv, struct exec_args *x)
 /* SSH targets for the selected VMs that have an address; a VM without
  * one is named and left out (*missing counts them).  Returns how many
  * targets, or -1 after printing a failure that stops everything. */
-static ssize_t targets(struct access *a, const struct herd_opts *opts,
-		       const struct access_sel *sel, struct sshc_target *tg,
-		       struct access_target_hold *hold, size_t *missing)
+static ssize_t targets(struct handle *a, const struct handle_sel *sel,
+		       struct sshc_target *tg, struct handle_target_hold *hold,
+		       size_t *missing)
 {
 	struct herd_err err = HERD_ERR_INIT;
 	size_t i, n = 0;
@@ -71,8 +71,8 @@ static ssize_t targets(struct access *a, const struct herd_opts *opts,
 	for (i = 0; i < sel->n; i++) {
 		const struct fleet_vm *vm = &a->fleet->vms[sel->idx[i]];
 
-		if (access_vm_addr(a, opts, vm, ip, NULL, &err) != 0 ||
-		    (ip[0] != '\0' && access_target(a, vm, ip, &tg[n], &hold[n], &err) != 0)) {
+		if (handle_vm_addr(a, vm, ip, NULL, &err) != 0 ||
+		    (ip[0] != '\0' && handle_target(a, vm, ip, &tg[n], &hold[n], &err) != 0)) {
 			log_err(&err);
 			return -1;
 		}
@@ -87,11 +87,11 @@ static ssize_t targets(struct access *a, const struct herd_opts *opts,
 	return (ssize_t)n;
 }
 
-static int run(struct access *a, const struct herd_opts *opts,
-	       const struct access_sel *sel, const char *cmd, int jobs)
+static int run(struct handle *a, const struct handle_sel *sel, const char *cmd,
+	       int jobs)
 {
 	struct sshc_target *tg = xcalloc(sel->n ? sel->n : 1, sizeof *tg);
-	struct access_target_hold *hold = xcalloc(sel->n ? sel->n : 1, sizeof *hold);
+	struct handle_target_hold *hold = xcalloc(sel->n ? sel->n : 1, sizeof *hold);
 	struct execpar_result *res = xcalloc(sel->n ? sel->n : 1, sizeof *res);
 	struct execpar_opts eo = { jobs, 10000, NULL, NULL };
 	struct buf sum;
@@ -100,7 +100,7 @@ static int run(struct access *a, const struct herd_opts *opts,
 	int rc = EXIT_FAIL;
 
 	buf_init(&sum);
-	n = targets(a, opts, sel, tg, hold, &missing);
+	n = targets(a, sel, tg, hold, &missing);
 	if (n < 0)
 		goto out;
 	failed = execpar_run(tg, (size_t)n, cmd, &eo, res);
@@ -109,7 +109,7 @@ static int run(struct access *a, const struct herd_opts *opts,
 	rc = failed || missing ? EXIT_FAIL : EXIT_OK;
 out:
 	for (i = 0; i < sel->n; i++)
-		access_target_release(&hold[i]);
+		handle_target_release(&hold[i]);
 	free(tg);
 	free(hold);
 	free(res);
@@ -121,8 +121,8 @@ int cmd_exec(const struct herd_opts *opts, int argc, char **argv)
 {
 	struct exec_args x = { NULL, 0, NULL, 16 };
 	struct herd_err err = HERD_ERR_INIT;
-	struct access_sel sel = { NULL, 0 };
-	struct access a;
+	struct handle_sel sel = { NULL, 0 };
+	struct handle a;
 	struct buf cmd;
 	int i, rc;
 
@@ -137,17 +137,17 @@ int cmd_exec(const struct herd_opts *opts, int argc, char **argv)
 			buf_addc(&cmd, ' ');
 		buf_adds(&cmd, argv[i]);
 	}
-	rc = access_open(&a, opts, ACCESS_KEYS);
+	rc = fleetload_open(&a, opts, "exec", HANDLE_KEYS);
 	if (rc != EXIT_OK)
 		goto done;
-	if (access_select(&a, x.vms, x.n_vms, x.group, &sel, &err) != 0) {
+	if (handle_select(&a, x.vms, x.n_vms, x.group, &sel, &err) != 0) {
 		log_err(&err);
 		rc = EXIT_USAGE;
 	} else {
-		rc = run(&a, opts, &sel, buf_str(&cmd), x.jobs);
+		rc = run(&a, &sel, buf_str(&cmd), x.jobs);
 	}
-	access_sel_release(&sel);
-	access_close(&a);
+	handle_sel_release(&sel);
+	handle_close(&a);
 done:
 	buf_release(&cmd);
 	free(x.vms);

@@ -10,7 +10,7 @@
 
 #include "common/log.h"
 #include "common/mem.h"
-#include "orchestrator/run/access.h"
+#include "orchestrator/cli/fleetload.h"
 #include "orchestrator/image/image_cache.h"
 #include "orchestrator/image/image_fleet.h"
 #include "orchestrator/cli/progress.h"
@@ -147,12 +147,12 @@ static int pull_fleet(const struct herd_opts *opts, const char *file,
 {
 	struct herd_opts fo = *opts;
 	struct herd_err err = HERD_ERR_INIT;
-	struct access acc;
+	struct handle acc;
 	size_t i, bad = 0;
 	int rc;
 
 	fo.fleet_file = file;
-	rc = access_open(&acc, &fo, 0);
+	rc = fleetload_open(&acc, &fo, "image", 0);
 	if (rc != EXIT_OK)
 		return rc;
 	for (i = 0; i < acc.fleet->n_images; i++) {
@@ -183,7 +183,7 @@ static int pull_fleet(const struct herd_opts *opts, const char *file,
 		}
 		image_entry_release(&e);
 	}
-	access_close(&acc);
+	handle_close(&acc);
 	return bad ? EXIT_FAIL : EXIT_OK;
 }
 

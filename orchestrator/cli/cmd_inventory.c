@@ -10,7 +10,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/mem.h"
-#include "orchestrator/run/access.h"
+#include "orchestrator/cli/fleetload.h"
 #include "orchestrator/reach/inventory.h"
 
 const char cmd_inventory_help[] =
@@ -27,7 +27,7 @@ const char cmd_inventory_help[] =
 /* Addresses of the VMs without a planned one (host bridges), from libvirt;
  * NULL when every VM has a planned one, so libvirt is not needed at all.
  * Without libvirt, those VMs are listed without an address. */
-static char **observed_addrs(struct access *a, const struct herd_opts *opts)
+static char **observed_addrs(struct handle *a)
 {
 	const struct fleet *f = a->fleet;
 	struct herd_err err = HERD_ERR_INIT;
@@ -39,7 +39,7 @@ static char **observed_addrs(struct access *a, const struct herd_opts *opts)
 
 		if (vm->spec->n_networks == 0 || vm->nics[0].ip != 0)
 			continue;
-		if (access_vm_addr(a, opts, vm, ip, NULL, &err) != 0) {
+		if (handle_vm_addr(a, vm, ip, NULL, &err) != 0) {
 			log_warn("inventory: %s; VMs on a host bridge are listed without "
 				 "an address", err.msg);
 			break;
@@ -69,7 +69,7 @@ int cmd_inventory(const struct herd_opts *opts, int argc, char **argv)
 	enum inventory_format fmt = INVENTORY_ANSIBLE;
 	struct herd_err err = HERD_ERR_INIT;
 	struct inventory_paths paths;
-	struct access a;
+	struct handle a;
 	struct buf out;
 	char **addrs;
 	int c, rc;
@@ -87,17 +87,17 @@ int cmd_inventory(const struct herd_opts *opts, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	/* The key and known_hosts the inventory names must exist. */
-	rc = access_open(&a, opts, ACCESS_KEYS);
+	rc = fleetload_open(&a, opts, "inventory", HANDLE_KEYS);
 	if (rc != EXIT_OK)
 		return rc;
 	paths.private_key = a.key_path;
 	paths.known_hosts = a.known_hosts;
-	addrs = observed_addrs(&a, opts);
+	addrs = observed_addrs(&a);
 	buf_init(&out);
 	inventory_write(a.fleet, fmt, &paths, (const char *const *)addrs, &out);
 	fwrite(out.data, 1, out.len, stdout);
 	buf_release(&out);
 	free_addrs(addrs, a.fleet->n_vms);
-	access_close(&a);
+	handle_close(&a);
 	return EXIT_OK;
 }

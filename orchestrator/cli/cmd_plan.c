@@ -9,7 +9,7 @@
 
 #include "common/buf.h"
 #include "common/log.h"
-#include "orchestrator/run/session.h"
+#include "orchestrator/cli/fleetload.h"
 #include "plans/plan_format.h"
 
 const char cmd_plan_help[] =
@@ -26,7 +26,7 @@ const char cmd_plan_help[] =
 	"  -o, --output FILE  save the plan (JSON) for `herd apply FILE`, which\n"
 	"                     refuses it if libvirt or the file changed meanwhile\n";
 
-/* Print the fleet file's errors (exit 2). */
+/* Write the plan's JSON to path. */
 static int save_plan(const char *path, const struct buf *json)
 {
 	FILE *f = fopen(path, "w");
@@ -52,10 +52,9 @@ int cmd_plan(const struct herd_opts *opts, int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct herd_err err = HERD_ERR_INIT;
 	const char *out = NULL;
 	int c, json = 0, all = 0, rc;
-	struct session s;
+	struct handle s;
 	struct buf b;
 
 	while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
@@ -70,24 +69,22 @@ int cmd_plan(const struct herd_opts *opts, int argc, char **argv)
 		cmd_print_usage("plan", 1);
 		return EXIT_USAGE;
 	}
-	rc = session_open(&s, opts, SESSION_SEEDS | SESSION_PLAN, &err);
+	rc = fleetload_open(&s, opts, "plan", HANDLE_SEEDS | HANDLE_PLAN);
+	if (rc != EXIT_OK)
+		return rc;
 	buf_init(&b);
-	rc = session_exit_code(rc, &s, &err);
-	if (rc == EXIT_OK) {
-		rc = EXIT_OK;
-		if (json || out != NULL)
-			plan_format_json(&s.plan, s.fleet->name, &b);
-		if (out != NULL && save_plan(out, &b) < 0)
-			rc = EXIT_FAIL;
-		if (!json) {
-			buf_reset(&b);
-			plan_format_text(&s.plan, all, &b);
-		}
-		fputs(buf_str(&b), stdout);
-		if (out != NULL && rc == EXIT_OK)
-			log_info("plan saved to %s; run `herd apply %s`", out, out);
+	if (json || out != NULL)
+		plan_format_json(&s.plan, s.fleet->name, &b);
+	if (out != NULL && save_plan(out, &b) < 0)
+		rc = EXIT_FAIL;
+	if (!json) {
+		buf_reset(&b);
+		plan_format_text(&s.plan, all, &b);
 	}
+	fputs(buf_str(&b), stdout);
+	if (out != NULL && rc == EXIT_OK)
+		log_info("plan saved to %s; run `herd apply %s`", out, out);
 	buf_release(&b);
-	session_close(&s);
+	handle_close(&s);
 	return rc;
 }

@@ -8,7 +8,7 @@
 #include "common/log.h"
 #include "common/strdist.h"
 #include "common/mem.h"
-#include "orchestrator/run/state.h"
+#include "orchestrator/cli/fleetload.h"
 #include "plans/fleet.h"
 #include "seed/vmseed.h"
 
@@ -52,26 +52,6 @@ static void unknown_vm(const struct fleet *f, const char *name)
 	else
 		log_error("render: no vm '%s' in %s (`herd render --list` lists its %zu vms)",
 			  name, f->file, f->n_vms);
-}
-
-static struct fleet *load(const char *path)
-{
-	struct fleet_diags d;
-	struct fleet *f;
-	char line[1024];
-	size_t i;
-
-	memset(&d, 0, sizeof d);
-	f = fleet_load(path, &d);
-	if (f != NULL)
-		return f;
-	for (i = 0; i < d.n; i++) {
-		fleet_diag_format(&d.items[i], line, sizeof line);
-		log_error("%s", line);
-	}
-	if (d.total > d.n)
-		log_error("%s: %zu more errors", path, d.total - d.n);
-	return NULL;
 }
 
 /* Print the bundle: every file under a header, or only one, raw. */
@@ -136,14 +116,12 @@ int cmd_render(const struct herd_opts *opts, int argc, char **argv)
 {
 	struct herd_err err = HERD_ERR_INIT;
 	const struct fleet_vm *vm;
-	struct fleet *f = NULL;
 	struct vmseed *s = NULL;
 	const char *name, *only;
-	char *state = NULL;
+	struct handle h;
 	struct bundle b;
-	int rc = EXIT_USAGE, list;
+	int rc, list;
 
-	bundle_init(&b);
 	if (cmd_wants_help(argc, argv)) {
 		cmd_print_usage("render", 0);
 		return EXIT_OK;
@@ -152,19 +130,23 @@ int cmd_render(const struct herd_opts *opts, int argc, char **argv)
 		cmd_print_usage("render", 1);
 		return EXIT_USAGE;
 	}
-	if ((f = load(opts->fleet_file)) == NULL)
-		goto out;
+	/* the host keys in the seed are the state folder's */
+	rc = fleetload_open(&h, opts, "render", list ? 0 : HANDLE_STATE);
+	if (rc != EXIT_OK)
+		return rc;
+	bundle_init(&b);
 	if (list) {
-		rc = list_vms(f);
+		rc = list_vms(h.fleet);
 		goto out;
 	}
-	if ((vm = fleet_find_vm(f, name)) == NULL) {
-		unknown_vm(f, name);
+	rc = EXIT_USAGE;
+	if ((vm = fleet_find_vm(h.fleet, name)) == NULL) {
+		unknown_vm(h.fleet, name);
 		goto out;
 	}
 	rc = EXIT_FAIL;
-	state = state_fleet_dir(opts->state_dir, f->name);
-	if ((s = vmseed_new(f, state, &err)) == NULL || vmseed_build(s, vm, &b, &err) != 0) {
+	if ((s = vmseed_new(h.fleet, h.state_dir, &err)) == NULL ||
+	    vmseed_build(s, vm, &b, &err) != 0) {
 		log_err(&err);
 		goto out;
 	}
@@ -176,7 +158,6 @@ int cmd_render(const struct herd_opts *opts, int argc, char **argv)
 out:
 	bundle_release(&b);
 	vmseed_free(s);
-	free(state);
-	fleet_free(f);
+	handle_close(&h);
 	return rc;
 }

@@ -13,7 +13,7 @@
 #include "seed/fsio.h"
 #include "seed/iso.h"
 #include "seed/vmseed.h"
-#include "orchestrator/run/access.h"
+#include "orchestrator/cli/fleetload.h"
 
 const char cmd_seed_help[] =
 	"usage: herd seed NAME -o FILE\n"
@@ -72,8 +72,8 @@ static int seed_from_fleet(const struct herd_opts *opts, const char *name,
 {
 	const struct fleet_vm *vm;
 	struct vmseed *vs = NULL;
-	struct access a;
-	int rc = access_open(&a, opts, 0);
+	struct handle a;
+	int rc = fleetload_open(&a, opts, "seed", HANDLE_STATE);
 
 	if (rc != EXIT_OK)
 		return rc;
@@ -93,7 +93,7 @@ static int seed_from_fleet(const struct herd_opts *opts, const char *name,
 	}
 out:
 	vmseed_free(vs);
-	access_close(&a);
+	handle_close(&a);
 	return rc;
 }
 

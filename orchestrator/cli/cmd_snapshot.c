@@ -9,7 +9,7 @@
 
 #include "common/log.h"
 #include "common/mem.h"
-#include "orchestrator/run/access.h"
+#include "orchestrator/cli/fleetload.h"
 #include "orchestrator/virt/virt_snap.h"
 #include "orchestrator/run/workers.h"
 
@@ -37,8 +37,8 @@ const char cmd_revert_help[] =
 enum snap_op { SNAP_CREATE, SNAP_REVERT, SNAP_DELETE, SNAP_LIST };
 
 struct snap_run {
-	struct access *a;
-	struct access_sel sel;
+	struct handle *a;
+	struct handle_sel sel;
 	enum snap_op op;
 	const char *name;
 	struct herd_err *errs;		/* one per selected VM */
@@ -97,9 +97,9 @@ static int run(const struct herd_opts *opts, enum snap_op op, const char *name,
 {
 	struct herd_err err = HERD_ERR_INIT;
 	struct snap_run r;
-	struct access a;
+	struct handle a;
 	size_t i, j;
-	int rc = access_open(&a, opts, ACCESS_VIRT);
+	int rc = fleetload_open(&a, opts, "snapshot", HANDLE_VIRT);
 
 	if (rc != EXIT_OK)
 		return rc;
@@ -107,9 +107,9 @@ static int run(const struct herd_opts *opts, enum snap_op op, const char *name,
 	r.a = &a;
 	r.op = op;
 	r.name = name;
-	if (access_select(&a, vms, n_vms, group, &r.sel, &err) != 0) {
+	if (handle_select(&a, vms, n_vms, group, &r.sel, &err) != 0) {
 		log_err(&err);
-		access_close(&a);
+		handle_close(&a);
 		return EXIT_USAGE;
 	}
 	r.errs = xcalloc(r.sel.n + 1, sizeof *r.errs);
@@ -127,8 +127,8 @@ static int run(const struct herd_opts *opts, enum snap_op op, const char *name,
 	free(r.counts);
 	free(r.deleted);
 	free(r.errs);
-	access_sel_release(&r.sel);
-	access_close(&a);
+	handle_sel_release(&r.sel);
+	handle_close(&a);
 	return rc;
 }
 

@@ -9,7 +9,7 @@
 
 #include "common/buf.h"
 #include "common/log.h"
-#include "orchestrator/run/access.h"
+#include "orchestrator/cli/fleetload.h"
 #include "orchestrator/reach/sshc.h"
 
 const char cmd_ssh_help[] =
@@ -25,19 +25,18 @@ static void print_line(void *ud, int is_stderr, const char *line, size_t len)
 	fputc('\n', is_stderr ? stderr : stdout);
 }
 
-static int run(struct access *a, const struct herd_opts *opts,
-	       const struct fleet_vm *vm, const char *cmd)
+static int run(struct handle *a, const struct fleet_vm *vm, const char *cmd)
 {
 	struct herd_err err = HERD_ERR_INIT;
-	struct access_target_hold hold = { NULL, NULL };
+	struct handle_target_hold hold = { NULL, NULL };
 	struct sshc_target tg;
 	struct sshc_exit ex = { -1, "" };
 	struct sshc *c = NULL;
 	char ip[64];
 	int rc = EXIT_FAIL;
 
-	if (access_vm_addr(a, opts, vm, ip, NULL, &err) != 0 ||
-	    access_target(a, vm, ip, &tg, &hold, &err) != 0)
+	if (handle_vm_addr(a, vm, ip, NULL, &err) != 0 ||
+	    handle_target(a, vm, ip, &tg, &hold, &err) != 0)
 		goto fail;
 	c = sshc_connect(&tg, 10000, NULL, &err);
 	if (c == NULL)
@@ -54,14 +53,14 @@ fail:
 	log_err(&err);
 out:
 	sshc_free(c);
-	access_target_release(&hold);
+	handle_target_release(&hold);
 	return rc;
 }
 
 int cmd_ssh(const struct herd_opts *opts, int argc, char **argv)
 {
 	const struct fleet_vm *vm;
-	struct access a;
+	struct handle a;
 	struct buf cmd;
 	int i, rc;
 
@@ -69,13 +68,13 @@ int cmd_ssh(const struct herd_opts *opts, int argc, char **argv)
 		cmd_print_usage("ssh", 1);
 		return EXIT_USAGE;
 	}
-	rc = access_open(&a, opts, ACCESS_KEYS);
+	rc = fleetload_open(&a, opts, "ssh", HANDLE_KEYS);
 	if (rc != EXIT_OK)
 		return rc;
 	vm = fleet_find_vm(a.fleet, argv[1]);
 	if (vm == NULL) {
 		log_error("no VM '%s' in fleet %s (see herd status)", argv[1], a.fleet->name);
-		access_close(&a);
+		handle_close(&a);
 		return EXIT_USAGE;
 	}
 	/* Like ssh(1): the words after -- form one command line for the
@@ -86,8 +85,8 @@ int cmd_ssh(const struct herd_opts *opts, int argc, char **argv)
 			buf_addc(&cmd, ' ');
 		buf_adds(&cmd, argv[i]);
 	}
-	rc = run(&a, opts, vm, argc > 3 ? buf_str(&cmd) : NULL);
+	rc = run(&a, vm, argc > 3 ? buf_str(&cmd) : NULL);
 	buf_release(&cmd);
-	access_close(&a);
+	handle_close(&a);
 	return rc;
 }

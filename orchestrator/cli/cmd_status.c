@@ -14,7 +14,7 @@
 #include "common/jsonw.h"
 #include "common/log.h"
 #include "common/mem.h"
-#include "orchestrator/run/access.h"
+#include "orchestrator/cli/fleetload.h"
 #include "orchestrator/run/track.h"
 
 const char cmd_status_help[] =
@@ -56,7 +56,7 @@ static void table(const struct track_vm *t, size_t n, struct buf *out)
 	}
 }
 
-static void json(const struct access *a, const struct track_vm *t, size_t n,
+static void json(const struct handle *a, const struct track_vm *t, size_t n,
 		 struct buf *out)
 {
 	size_t i;
@@ -131,7 +131,7 @@ static int parse(int argc, char **argv, struct status_args *s)
 }
 
 /* One look at the fleet, printed.  On a TTY, --watch redraws in place. */
-static void show(struct access *a, const struct access_sel *sel,
+static void show(struct handle *a, const struct handle_sel *sel,
 		 const struct status_args *s, struct track_vm *t)
 {
 	struct buf out;
@@ -154,9 +154,9 @@ int cmd_status(const struct herd_opts *opts, int argc, char **argv)
 {
 	struct status_args s = { 0, 0, NULL, 0, NULL };
 	struct herd_err err = HERD_ERR_INIT;
-	struct access_sel sel = { NULL, 0 };
+	struct handle_sel sel = { NULL, 0 };
 	struct track_vm *t = NULL;
-	struct access a;
+	struct handle a;
 	int rc;
 
 	if (parse(argc, argv, &s) != 0) {
@@ -164,10 +164,10 @@ int cmd_status(const struct herd_opts *opts, int argc, char **argv)
 		free(s.vms);
 		return EXIT_USAGE;
 	}
-	rc = access_open(&a, opts, ACCESS_VIRT);
+	rc = fleetload_open(&a, opts, "status", HANDLE_VIRT | HANDLE_STATE);
 	if (rc != EXIT_OK)
 		goto done;
-	if (access_select(&a, s.vms, s.n_vms, s.group, &sel, &err) != 0) {
+	if (handle_select(&a, s.vms, s.n_vms, s.group, &sel, &err) != 0) {
 		log_err(&err);
 		rc = EXIT_USAGE;
 		goto out;
@@ -181,8 +181,8 @@ int cmd_status(const struct herd_opts *opts, int argc, char **argv)
 	} while (s.watch && !interrupted);
 out:
 	free(t);
-	access_sel_release(&sel);
-	access_close(&a);
+	handle_sel_release(&sel);
+	handle_close(&a);
 done:
 	free(s.vms);
 	return rc;

@@ -9,7 +9,7 @@
 #include "common/duration.h"
 #include "common/log.h"
 #include "orchestrator/cli/cmd_wait.h"
-#include "orchestrator/run/session.h"
+#include "orchestrator/cli/fleetload.h"
 
 const char cmd_up_help[] =
 	"usage: herd up [-j N] [--restart] [--for STAGE] [--timeout DUR]\n"
@@ -27,13 +27,14 @@ const char cmd_up_help[] =
  * a wait that failed: an installer's poweroff ends the wait. */
 static bool installs_finished(const struct herd_opts *opts)
 {
+	const struct handle_opts ho = fleetload_opts(opts, "up");
 	struct herd_err err = HERD_ERR_INIT;
-	struct session s;
+	struct handle s;
 	bool done;
 
-	done = session_open(&s, opts, SESSION_SEEDS | SESSION_PLAN, &err) == 0 &&
+	done = handle_open(&s, &ho, HANDLE_SEEDS | HANDLE_PLAN, &err) == 0 &&
 	       s.plan.count[PLAN_INSTALLED] > 0;
-	session_close(&s);
+	handle_close(&s);
 	return done;
 }
 

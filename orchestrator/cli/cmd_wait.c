@@ -9,7 +9,7 @@
 #include "common/duration.h"
 #include "common/log.h"
 #include "common/mem.h"
-#include "orchestrator/run/access.h"
+#include "orchestrator/cli/fleetload.h"
 #include "orchestrator/cli/cmd_wait.h"
 #include "orchestrator/run/track.h"
 
@@ -94,16 +94,16 @@ void cmd_wait_args_init(struct wait_args *w)
 int cmd_wait_run(const struct herd_opts *opts, const struct wait_args *w)
 {
 	struct herd_err err = HERD_ERR_INIT;
-	struct access a;
-	struct access_sel sel = { NULL, 0 };
+	struct handle a;
+	struct handle_sel sel = { NULL, 0 };
 	struct track_vm *t = NULL;
 	struct track_opts to = { w->stage, (int)w->timeout_ms, w->jobs, on_change, NULL };
 	size_t bad, i;
-	int rc = access_open(&a, opts, ACCESS_EVENTS | ACCESS_KEYS);
+	int rc = fleetload_open(&a, opts, "wait", HANDLE_EVENTS | HANDLE_KEYS);
 
 	if (rc != EXIT_OK)
 		return rc;
-	if (access_select(&a, (const char *const *)w->vms, w->n_vms, w->group, &sel, &err) != 0) {
+	if (handle_select(&a, (const char *const *)w->vms, w->n_vms, w->group, &sel, &err) != 0) {
 		log_err(&err);
 		rc = EXIT_USAGE;
 		goto out;
@@ -124,8 +124,8 @@ int cmd_wait_run(const struct herd_opts *opts, const struct wait_args *w)
 				  t[i].why[0] ? t[i].why : "not ready");
 out:
 	free(t);
-	access_sel_release(&sel);
-	access_close(&a);
+	handle_sel_release(&sel);
+	handle_close(&a);
 	return rc;
 }
 

@@ -1,5 +1,5 @@
-/* orchestrator/cli/fleetload.h — load the fleet file for a verb, printing its
- * diagnostics.
+/* orchestrator/cli/fleetload.h — open the fleet for a verb, printing what
+ * went wrong.
  *
  * Every verb that reads the fleet file goes through here, so each prints
  * errors the same way: one "FILE:LINE:COL: message" per line on stderr (as
@@ -9,6 +9,8 @@
 #ifndef HERD_FLEETLOAD_H
 #define HERD_FLEETLOAD_H
 
+#include "orchestrator/cli/cmd.h"
+#include "orchestrator/run/handle.h"
 #include "plans/fleet.h"
 
 /* Load the fleet at path.  Returns it (free with fleet_free), or NULL after
@@ -17,5 +19,15 @@ struct fleet *fleetload(const char *path);
 
 /* Print d's diagnostics to stderr as described above. */
 void fleetload_print(const struct fleet_diags *d);
+
+/* The handle's options from the global options, for `verb`. */
+struct handle_opts fleetload_opts(const struct herd_opts *opts, const char *verb);
+
+/* handle_open() for `verb` with the global options.  Returns EXIT_OK with
+ * h open (the verb closes it), or, h closed and the cause printed,
+ * EXIT_USAGE (invalid fleet file) or EXIT_FAIL.  A stale fleet lock it
+ * broke is mentioned. */
+int fleetload_open(struct handle *h, const struct herd_opts *opts, const char *verb,
+		   unsigned flags);
 
 #endif

@@ -1,6 +1,6 @@
 /* orchestrator/cli/progress.h — draw a transfer's progress; drawing only.
  *
- * The numbers come from elsewhere (orchestrator/fetch.h reports bytes,
+ * The numbers come from elsewhere (orchestrator/image/fetch.h reports bytes,
  * total and rate); this module only decides how they look: on a TTY one
  * line redrawn in place (a bar, bytes, rate, ETA), at most ten times a
  * second; otherwise plain lines at each quarter (or every 10 s when the

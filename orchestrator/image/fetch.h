@@ -10,7 +10,7 @@
  * variables (http_proxy, https_proxy, no_proxy), as libcurl reads them.
  *
  * Hashing and decompression are not done here: a data callback is told
- * each time the file grows, and a reader thread (orchestrator/unpack.h)
+ * each time the file grows, and a reader thread (orchestrator/image/unpack.h)
  * follows the file behind the writer.  That keeps this module a pure
  * transfer and lets hashing run on the other core while curl receives.
  */
@@ -21,7 +21,7 @@
 
 #include "common/err.h"
 
-/* What a transfer did, for drawing (orchestrator/progress.h draws it). */
+/* What a transfer did, for drawing (orchestrator/cli/progress.h draws it). */
 struct fetch_progress {
 	uint64_t bytes;		/* bytes in the file now (resumed ones included) */
 	uint64_t total;		/* expected final size, 0 when unknown */

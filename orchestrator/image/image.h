@@ -1,6 +1,6 @@
 /* orchestrator/image/image.h — what a base image is: source, checksum, format.
  *
- * Small pure helpers shared by the cache (orchestrator/image_cache.h) and
+ * Small pure helpers shared by the cache (orchestrator/image/image_cache.h) and
  * the verbs: checksum parsing, cache entry names, format detection from
  * the header bytes, the cache directory.  Independent of the fleet model:
  * plans/ maps its image entries to struct image_src.

@@ -4,7 +4,7 @@
  * cache_dir argument; created on first use):
  *
  *   sha256-<hex>           an image, named by the checksum the user gave
- *   sha256-<hex>.meta      its sidecar (orchestrator/image_meta.h)
+ *   sha256-<hex>.meta      its sidecar (orchestrator/image/image_meta.h)
  *   .sha256-<hex>.lock     flock()ed while the entry is made or changed
  *   .sha256-<hex>.part     a download in progress (kept to resume)
  *   .sha256-<hex>.unpack   its decompressed image in progress

@@ -1,5 +1,5 @@
 /* orchestrator/image/image_fleet.h — a fleet file's images as image cache
- * sources (orchestrator/image.h). */
+ * sources (orchestrator/image/image.h). */
 #ifndef HERD_IMAGE_FLEET_H
 #define HERD_IMAGE_FLEET_H
 

@@ -1,8 +1,8 @@
 /* orchestrator/image/image_pull.h — make one cache entry: fetch, verify, unpack.
  *
  * The step inside image_cache_ensure() that produces bytes: a download
- * (orchestrator/fetch.h) written to .NAME.part while an unpack reader
- * (orchestrator/unpack.h) follows it, hashing and decompressing; then the
+ * (orchestrator/image/fetch.h) written to .NAME.part while an unpack reader
+ * (orchestrator/image/unpack.h) follows it, hashing and decompressing; then the
  * checksum comparison, the sidecar, and the rename that publishes the
  * entry.  Callers hold the entry's lock (image_cache.c takes it).
  */

@@ -1,7 +1,7 @@
 /* orchestrator/image/unpack.h — follow a growing file: hash it, decompress it.
  *
  * The only libarchive reader in herd.  A download is written to a partial
- * file by orchestrator/fetch.c; an unpack reader runs in its own thread and
+ * file by orchestrator/image/fetch.c; an unpack reader runs in its own thread and
  * reads that file behind the writer (from the page cache), so hashing and
  * decompression overlap the transfer instead of following it.
  *

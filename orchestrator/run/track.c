@@ -49,7 +49,7 @@ static double now_mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void track_init(struct track_vm *t, const struct access *s, const size_t *idx, size_t n)
+void track_init(struct track_vm *t, const struct handle *s, const size_t *idx, size_t n)
 {
 	size_t i;
 
@@ -61,7 +61,7 @@ void track_init(struct track_vm *t, const struct access *s, const size_t *idx, s
 /* ---- the shared state of one run ---- */
 
 struct run {
-	struct access *s;
+	struct handle *s;
 	struct track_vm *t;
 	size_t n;
 	const struct track_opts *o;
@@ -217,7 +217,7 @@ static bool stage_ip(struct run *r, struct track_vm *t)
 		return false;
 	}
 	fleet_mac_str(t->vm->nics[0].mac, mac);
-	net = access_primary_net(r->s, t->vm);
+	net = handle_primary_net(r->s, t->vm);
 	for (;;) {
 		if (virt_dom_addr(conn_of(r, t), t->vm->domain, net, mac, t->ip, &t->src, &err) != 0) {
 			fail(r, t, "%s", err.msg);
@@ -291,7 +291,7 @@ static struct sshc *ssh_try(struct run *r, struct track_vm *t,
  * for the next stage, or NULL (failed). */
 static struct sshc *stage_ssh(struct run *r, struct track_vm *t)
 {
-	struct access_target_hold hold;
+	struct handle_target_hold hold;
 	struct herd_err err = HERD_ERR_INIT;
 	struct sshc_target tg;
 	enum sshc_fail why = SSHC_OK, last = SSHC_OK;
@@ -300,7 +300,7 @@ static struct sshc *stage_ssh(struct run *r, struct track_vm *t)
 	bool answered = false;
 	double left;
 
-	if (access_target(r->s, t->vm, t->ip, &tg, &hold, &err) != 0) {
+	if (handle_target(r->s, t->vm, t->ip, &tg, &hold, &err) != 0) {
 		fail(r, t, "%s", err.msg);
 		return NULL;
 	}
@@ -332,7 +332,7 @@ static struct sshc *stage_ssh(struct run *r, struct track_vm *t)
 		}
 		delay = sshc_net_backoff(delay);
 	}
-	access_target_release(&hold);
+	handle_target_release(&hold);
 	return c;
 }
 
@@ -463,7 +463,7 @@ static void follow_one(struct run *r, struct track_vm *t)
 /* For status: where is the VM now?  Quick checks, no waiting. */
 static void probe_one(struct run *r, struct track_vm *t)
 {
-	struct access_target_hold hold;
+	struct handle_target_hold hold;
 	struct herd_err err = HERD_ERR_INIT;
 	struct sshc_target tg;
 	struct sshc_exit ex = { -1, "" };
@@ -482,16 +482,16 @@ static void probe_one(struct run *r, struct track_vm *t)
 	if (t->vm->spec->n_networks == 0)
 		return;
 	fleet_mac_str(t->vm->nics[0].mac, mac);
-	net = access_primary_net(r->s, t->vm);
+	net = handle_primary_net(r->s, t->vm);
 	virt_dom_addr(conn_of(r, t), t->vm->domain, net, mac, t->ip, &t->src, &err);
 	free(net);
 	if (t->ip[0] == '\0')
 		return;
 	changed(r, t, TRACK_IP);
-	if (access_target(r->s, t->vm, t->ip, &tg, &hold, &err) != 0)
+	if (handle_target(r->s, t->vm, t->ip, &tg, &hold, &err) != 0)
 		return;
 	c = sshc_connect(&tg, PROBE_SSH_MS, NULL, &err);
-	access_target_release(&hold);
+	handle_target_release(&hold);
 	if (c == NULL)
 		return;
 	changed(r, t, TRACK_SSH);
@@ -532,7 +532,7 @@ static void on_event(void *ud, const char *domain, enum virt_dom_state now,
 	}
 }
 
-size_t track_wait(struct access *s, struct track_vm *t, size_t n,
+size_t track_wait(struct handle *s, struct track_vm *t, size_t n,
 		  const struct track_opts *o)
 {
 	struct run r = { s, t, n, o, now_mono(), 0, false, PTHREAD_MUTEX_INITIALIZER, 0, NULL };
@@ -553,7 +553,7 @@ size_t track_wait(struct access *s, struct track_vm *t, size_t n,
 	return bad;
 }
 
-void track_probe(struct access *s, struct track_vm *t, size_t n, int jobs)
+void track_probe(struct handle *s, struct track_vm *t, size_t n, int jobs)
 {
 	struct run r = { s, t, n, NULL, now_mono(), 0, true, PTHREAD_MUTEX_INITIALIZER, 0, NULL };
 

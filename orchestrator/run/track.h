@@ -5,7 +5,7 @@
  * track_wait() follows VMs in parallel (a bounded number of SSH sessions
  * at once) until each reaches the target stage, fails, or the deadline
  * passes; lifecycle events from libvirt mark a VM that crashed or stopped
- * at once (the access must be opened with ACCESS_EVENTS).
+ * at once (the handle must be opened with HANDLE_EVENTS).
  * track_probe() takes one quick look at each VM, for `herd status`.
  */
 #ifndef HERD_TRACK_H
@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 #include "common/err.h"
-#include "orchestrator/run/access.h"
+#include "orchestrator/run/handle.h"
 #include "orchestrator/virt/virt_track.h"
 
 enum track_stage {
@@ -57,15 +57,15 @@ struct track_opts {
 };
 
 /* Initialise t[0..n) for the VMs listed in idx. */
-void track_init(struct track_vm *t, const struct access *s, const size_t *idx, size_t n);
+void track_init(struct track_vm *t, const struct handle *s, const size_t *idx, size_t n);
 
 /* Follow t[0..n) until each reached o->target or failed.  Returns how many
  * did not make it (0: all ready). */
-size_t track_wait(struct access *s, struct track_vm *t, size_t n,
+size_t track_wait(struct handle *s, struct track_vm *t, size_t n,
 		  const struct track_opts *o);
 
 /* One quick look at each VM (no waiting; SSH with a short timeout), with
  * o->jobs at once; fills reached, state, ip and since. */
-void track_probe(struct access *s, struct track_vm *t, size_t n, int jobs);
+void track_probe(struct handle *s, struct track_vm *t, size_t n, int jobs);
 
 #endif

@@ -1,5 +1,5 @@
 /* orchestrator/virt/virt.h — the libvirt connection (the only libvirt includer
- * is orchestrator/virt*.c).
+ * is orchestrator/virt/).
  *
  * A struct virt wraps one virConnectPtr.  It may be shared by worker
  * threads: libvirt's client connection is thread-safe, and every error is

@@ -1,5 +1,5 @@
 /* orchestrator/virt/virt_int.h — what the virt*.c files share: the connection
- * struct and the error helper.  Included only by orchestrator/virt*.c (the
+ * struct and the error helper.  Included only by orchestrator/virt/ (the
  * only files that see libvirt's headers). */
 #ifndef HERD_VIRT_INT_H
 #define HERD_VIRT_INT_H

@@ -149,6 +149,31 @@ static void test_fleet_key_loose_mode_refused(void **state)
 	free(priv);
 }
 
+/* A key file another user owns is refused, whatever its mode: that user
+ * chose the key (and can swap it).  Needs root to give the file away. */
+static void test_fleet_key_other_owner_refused(void **state)
+{
+	struct herd_err err = HERD_ERR_INIT;
+	struct keys_pair kp;
+	char *dir = path_in("owner"), *priv = path_in("owner/id_ed25519");
+
+	(void)state;
+	if (geteuid() != 0) {
+		free(dir);
+		free(priv);
+		skip();
+	}
+	assert_int_equal(keys_ensure_fleet_key(dir, NULL, &kp, &err), 0);
+	keys_pair_release(&kp);
+	assert_int_equal(chown(priv, 1, 1), 0);
+	assert_int_equal(keys_ensure_fleet_key(dir, NULL, &kp, &err), -1);
+	assert_int_equal(err.code, HERD_E_STATE);
+	assert_non_null(strstr(err.msg, "belongs to uid 1"));
+	assert_null(kp.private_key);
+	free(dir);
+	free(priv);
+}
+
 /* Two processes creating the key at once end with one key. */
 static void test_fleet_key_race(void **state)
 {
@@ -261,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_fleet_key_created_with_modes),
 		cmocka_unit_test(test_fleet_key_reused),
 		cmocka_unit_test(test_fleet_key_loose_mode_refused),
+		cmocka_unit_test(test_fleet_key_other_owner_refused),
 		cmocka_unit_test(test_fleet_key_race),
 		cmocka_unit_test(test_host_keys),
 		cmocka_unit_test(test_known_hosts),

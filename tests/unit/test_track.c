@@ -75,7 +75,7 @@ static void fleet_build(void)
 }
 
 static struct virt *v;
-static struct access acc;
+static struct handle acc;
 static virConnectPtr other;	/* "virsh" */
 
 static int setup(void **state)
