@@ -33,7 +33,8 @@ static void destroy_all(struct session *s, struct tally *t)
 
 	for (i = 0; i < s->obs.n_vms; i++) {
 		herd_err_clear(&err);
-		if (virt_domain_remove(s->virt, s->obs.vms[i].domain, &removed, &err) < 0) {
+		if (virt_domain_remove(s->virt, s->fleet->name, s->obs.vms[i].domain, &removed,
+				       &err) < 0) {
 			log_error("destroy: %s", err.msg);
 			t->failed++;
 		} else if (removed) {
@@ -43,7 +44,7 @@ static void destroy_all(struct session *s, struct tally *t)
 	}
 	for (i = 0; i < s->obs.n_nets; i++) {
 		herd_err_clear(&err);
-		if (virt_net_remove(s->virt, s->obs.nets[i].name, &err) < 0) {
+		if (virt_net_remove(s->virt, s->fleet->name, s->obs.nets[i].name, &err) < 0) {
 			log_error("destroy: %s", err.msg);
 			t->failed++;
 		} else {
@@ -53,7 +54,7 @@ static void destroy_all(struct session *s, struct tally *t)
 	}
 	herd_err_clear(&err);
 	/* volumes go with the pool; a domain that failed to go may still use them */
-	if (t->failed == 0 && virt_pool_remove(s->virt, pool, &removed, &err) < 0) {
+	if (t->failed == 0 && virt_pool_remove(s->virt, s->fleet->name, pool, &removed, &err) < 0) {
 		log_error("destroy: %s", err.msg);
 		t->failed++;
 	} else if (t->failed == 0 && removed) {

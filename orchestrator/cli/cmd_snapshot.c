@@ -51,13 +51,15 @@ static void one(void *ud, size_t i)
 {
 	struct snap_run *r = ud;
 	const char *dom = r->a->fleet->vms[r->sel.idx[i]].domain;
+	const char *fl = r->a->fleet->name;
 	struct herd_err *err = &r->errs[i];
+	struct virt *v = r->a->virt;
 
 	switch (r->op) {
-	case SNAP_CREATE: virt_snap_create(r->a->virt, dom, r->name, err); break;
-	case SNAP_REVERT: virt_snap_revert(r->a->virt, dom, r->name, err); break;
-	case SNAP_DELETE: virt_snap_delete(r->a->virt, dom, r->name, &r->deleted[i], err); break;
-	case SNAP_LIST: virt_snap_list(r->a->virt, dom, &r->lists[i], &r->counts[i], err); break;
+	case SNAP_CREATE: virt_snap_create(v, fl, dom, r->name, err); break;
+	case SNAP_REVERT: virt_snap_revert(v, fl, dom, r->name, err); break;
+	case SNAP_DELETE: virt_snap_delete(v, fl, dom, r->name, &r->deleted[i], err); break;
+	case SNAP_LIST: virt_snap_list(v, fl, dom, &r->lists[i], &r->counts[i], err); break;
 	}
 }
 
