@@ -60,12 +60,15 @@ static void free_addrs(char **addrs, size_t n)
 	free(addrs);
 }
 
+static const struct option longopts[] = {
+	{ "format", required_argument, NULL, 'F' },
+	{ NULL, 0, NULL, 0 },
+};
+
+const struct cmd_optspec cmd_inventory_opts = { "+", longopts };
+
 int cmd_inventory(const struct herd_opts *opts, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "format", required_argument, NULL, 'F' },
-		{ NULL, 0, NULL, 0 },
-	};
 	enum inventory_format fmt = INVENTORY_ANSIBLE;
 	struct herd_err err = HERD_ERR_INIT;
 	struct inventory_paths paths;
@@ -74,7 +77,7 @@ int cmd_inventory(const struct herd_opts *opts, int argc, char **argv)
 	char **addrs;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, cmd_inventory_opts.shortopts, longopts, NULL)) != -1) {
 		if (c != 'F' || inventory_format_parse(optarg, &fmt, &err) != 0) {
 			if (err.msg[0])
 				log_err(&err);
