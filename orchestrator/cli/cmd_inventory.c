@@ -97,10 +97,14 @@ int cmd_inventory(const struct herd_opts *opts, int argc, char **argv)
 	paths.known_hosts = a.known_hosts;
 	addrs = observed_addrs(&a, opts);
 	buf_init(&out);
-	inventory_write(a.fleet, fmt, &paths, (const char *const *)addrs, &out);
-	fwrite(out.data, 1, out.len, stdout);
+	if (inventory_write(a.fleet, fmt, &paths, (const char *const *)addrs, &out, &err) < 0) {
+		log_err(&err);
+		rc = EXIT_FAIL;
+	} else {
+		fwrite(out.data, 1, out.len, stdout);
+	}
 	buf_release(&out);
 	free_addrs(addrs, a.fleet->n_vms);
 	access_close(&a);
-	return EXIT_OK;
+	return rc;
 }
