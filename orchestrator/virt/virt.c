@@ -95,26 +95,6 @@ void virt_forget(void)
 	captured.msg[0] = '\0';
 }
 
-int virt_refuse(struct herd_err *err, const char *kind, const char *name,
-		const char *fleet, const char *owner)
-{
-	char whose[160], tag[160];
-
-	if (fleet != NULL)
-		snprintf(whose, sizeof whose, "fleet '%s''s", fleet);
-	else
-		snprintf(whose, sizeof whose, "herd's shared image pool");
-	if (owner == NULL)
-		snprintf(tag, sizeof tag, "untagged");
-	else if (*owner == '\0')
-		snprintf(tag, sizeof tag, "herd's shared image pool");
-	else
-		snprintf(tag, sizeof tag, "tagged for fleet '%s'", owner);
-	return herd_errf(err, HERD_E_STATE, "%s %s exists and is not %s (%s): herd leaves "
-			 "it alone%s", kind, name, whose, tag,
-			 owner == NULL ? " (rename or remove it yourself)" : "");
-}
-
 void virt_xml_esc(struct buf *b, const char *s)
 {
 	for (; *s; s++) {

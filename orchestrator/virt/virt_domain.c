@@ -10,6 +10,7 @@
 #include "common/mem.h"
 #include "common/version.h"
 #include "orchestrator/virt/virt_int.h"
+#include "orchestrator/virt/virt_own.h"
 #include "orchestrator/virt/virt_net.h"
 
 static void elem(struct buf *x, const char *tag, const char *text)
@@ -142,29 +143,6 @@ const char *virt_domain_type(struct virt *v, enum fleet_accel accel)
 	return t;
 }
 
-/* The fleet d's herd tag names (caller frees), or NULL when untagged. */
-static char *dom_owner(virDomainPtr d)
-{
-	char *meta = virDomainGetMetadata(d, VIR_DOMAIN_METADATA_ELEMENT, VIRT_XMLNS, 0);
-	char *f = meta ? virt_xml_attr(meta, "fleet") : NULL;
-
-	free(meta);
-	return f;
-}
-
-/* 0 when d is fleet's; else the refusal (HERD_E_STATE) and -1. */
-static int dom_check(virDomainPtr d, const char *fleet, const char *name,
-		     struct herd_err *err)
-{
-	char *owner = dom_owner(d);
-	int rc = 0;
-
-	if (owner == NULL || strcmp(owner, fleet) != 0)
-		rc = virt_refuse(err, "domain", name, fleet, owner);
-	free(owner);
-	return rc;
-}
-
 /* For a domain `name` that exists already: refuse it unless it is this
  * fleet's (herd never takes over another's domain), else return xml with
  * its <uuid> after <name> so the definition replaces it (caller frees).
@@ -185,7 +163,7 @@ static int with_uuid(struct virt *v, const char *fleet, const char *name,
 		}
 		return virt_fail(err, "domain %s", name);
 	}
-	if (dom_check(d, fleet, name, err) < 0)
+	if (virt_dom_check(d, fleet, name, err) < 0)
 		rc = -1;
 	else if (at != NULL && virt_ck(virDomainGetUUIDString(d, uuid)) == 0)
 		*out = xasprintf("%.*s<uuid>%s</uuid>%s",
@@ -221,7 +199,7 @@ static virDomainPtr lookup(struct virt *v, const char *fleet, const char *name,
 
 	if (d == NULL) {
 		virt_fail(err, "domain %s", name);
-	} else if (dom_check(d, fleet, name, err) < 0) {
+	} else if (virt_dom_check(d, fleet, name, err) < 0) {
 		virDomainFree(d);
 		d = NULL;
 	}
@@ -291,7 +269,7 @@ int virt_domain_remove(struct virt *v, const char *fleet, const char *name,
 		}
 		return virt_fail(err, "domain %s", name);
 	}
-	if (dom_check(d, fleet, name, err) < 0)
+	if (virt_dom_check(d, fleet, name, err) < 0)
 		rc = -1;
 	else if (virDomainIsActive(d) == 1 && virt_ck(virDomainDestroy(d)) < 0 &&
 		 virDomainIsActive(d) == 1)

@@ -72,14 +72,6 @@ void virt_forget(void);
  * Called before the first libvirt call: connecting, the event loop. */
 void virt_quiet_once(void);
 
-/* Refuse to touch an object that is not fleet's (HERD_E_STATE) and return
- * -1: "<kind> <name> exists and is not fleet 'F''s (untagged | tagged for
- * fleet 'G'): herd leaves it alone".  owner is the fleet its tag names, or
- * NULL when it has no herd tag.  fleet NULL stands for herd's shared image
- * pool. */
-int virt_refuse(struct herd_err *err, const char *kind, const char *name,
-		const char *fleet, const char *owner);
-
 /* The value of attribute `name` in the first element of xml (unescaped;
  * caller frees), or NULL. */
 char *virt_xml_attr(const char *xml, const char *name);

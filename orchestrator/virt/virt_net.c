@@ -9,6 +9,7 @@
 #include "common/buf.h"
 #include "common/mem.h"
 #include "orchestrator/virt/virt_int.h"
+#include "orchestrator/virt/virt_own.h"
 #include "plans/plan.h"
 
 void virt_ip_str(uint32_t ip, char out[16])
@@ -139,37 +140,6 @@ static int add_missing_hosts(virNetworkPtr nw, const char *name,
 	return rc;
 }
 
-/* The fleet a network's herd tag names (caller frees), or NULL when it
- * has none.  *xml_out (may be NULL) gets the XML read. */
-static char *net_owner(virNetworkPtr nw, char **xml_out)
-{
-	char *xml = virt_net_xml(nw), *owner = NULL;
-	/* libvirt keeps the metadata element as herd wrote it (net_xml) */
-	const char *tag = xml ? strstr(xml, "<" VIRT_XMLNS_PREFIX ":net xmlns:"
-				       VIRT_XMLNS_PREFIX "=\"" VIRT_XMLNS "\"") : NULL;
-
-	if (tag != NULL)
-		owner = virt_xml_attr(tag, "fleet");
-	if (xml_out != NULL)
-		*xml_out = xml;
-	else
-		free(xml);
-	return owner;
-}
-
-/* 0 when nw is fleet's, else the refusal and -1. */
-static int net_check(virNetworkPtr nw, const char *fleet, const char *name,
-		     struct herd_err *err)
-{
-	char *owner = net_owner(nw, NULL);
-	int rc = 0;
-
-	if (owner == NULL || strcmp(owner, fleet) != 0)
-		rc = virt_refuse(err, "network", name, fleet, owner);
-	free(owner);
-	return rc;
-}
-
 int virt_net_ensure(struct virt *v, const char *fleet, const char *name,
 		    const struct fleet_network *net, const struct virt_dhcp_host *hosts,
 		    size_t n, struct herd_err *err)
@@ -190,7 +160,7 @@ int virt_net_ensure(struct virt *v, const char *fleet, const char *name,
 			virt_fail(err, "define network %s", name);
 			goto out;
 		}
-	} else if (net_check(nw, fleet, name, err) < 0 ||
+	} else if (virt_net_check(nw, fleet, name, err) < 0 ||
 		   add_missing_hosts(nw, name, hosts, n, err) < 0) {
 		goto out;
 	}
@@ -223,7 +193,7 @@ int virt_net_remove(struct virt *v, const char *fleet, const char *name,
 		}
 		return virt_fail(err, "network %s", name);
 	}
-	if (net_check(nw, fleet, name, err) < 0)
+	if (virt_net_check(nw, fleet, name, err) < 0)
 		rc = -1;
 	else if (virNetworkIsActive(nw) == 1 && virt_ck(virNetworkDestroy(nw)) < 0)
 		rc = virt_fail(err, "stop network %s", name);

@@ -12,6 +12,7 @@
 #include "common/buf.h"
 #include "common/mem.h"
 #include "orchestrator/virt/virt_int.h"
+#include "orchestrator/virt/virt_own.h"
 #include "plans/plan.h"
 
 /* The mutex of pool `name`, made on first use. */
@@ -46,83 +47,6 @@ static void unlock(pthread_mutex_t *mu, struct virt *v)
 	pthread_mutex_unlock(mu ? mu : &v->lk->table_mu);
 }
 
-/* ---- herd's mark on a pool ----
- *
- * libvirt keeps no <metadata> for pools, but a dir pool keeps its
- * <source><vendor/><product/></source> (checked on libvirt 9.0, in the
- * live and the persistent XML): herd's pools carry vendor "herd" and
- * product "fleet=<fleet>", or "images" for the shared image pool.  The
- * mark is part of the definition, so a pool is never herd's without it,
- * not even for a moment. */
-
-#define MARK_VENDOR "herd"
-#define MARK_SHARED "images"
-
-/* The owner pool p's mark names into *owner (caller frees): the fleet, ""
- * for the shared image pool, NULL when p has no herd mark.  -1 when the
- * XML cannot be read (captured). */
-static int pool_owner(virStoragePoolPtr p, char **owner)
-{
-	char *xml = virt_ckp(virStoragePoolGetXMLDesc(p, 0));
-	const char *ven, *prod;
-	char *vname = NULL, *pname = NULL;
-
-	*owner = NULL;
-	if (xml == NULL)
-		return -1;
-	ven = strstr(xml, "<vendor ");
-	prod = strstr(xml, "<product ");
-	if (ven != NULL && prod != NULL) {
-		vname = virt_xml_attr(ven, "name");
-		pname = virt_xml_attr(prod, "name");
-	}
-	if (vname != NULL && pname != NULL && strcmp(vname, MARK_VENDOR) == 0) {
-		if (strncmp(pname, "fleet=", 6) == 0 && pname[6] != '\0')
-			*owner = xstrdup(pname + 6);
-		else if (strcmp(pname, MARK_SHARED) == 0)
-			*owner = xstrdup("");
-	}
-	free(vname);
-	free(pname);
-	free(xml);
-	return 0;
-}
-
-/* 0 when p (named name) carries fleet's mark (fleet NULL: the shared
- * image pool's), else the refusal (HERD_E_STATE) and -1. */
-static int pool_check(virStoragePoolPtr p, const char *fleet, const char *name,
-		      struct herd_err *err)
-{
-	char *owner = NULL;
-	int rc = 0;
-
-	if (pool_owner(p, &owner) < 0)
-		return virt_fail(err, "pool %s", name);
-	if (owner == NULL || strcmp(owner, fleet ? fleet : "") != 0)
-		rc = virt_refuse(err, "pool", name, fleet, owner);
-	free(owner);
-	return rc;
-}
-
-/* A name herd gives a volume in fleet's pool: a VM's disk or seed
- * (plan_vol_owner) or its console log, the VM's domain starting with
- * "<fleet>-".  Anything else there is not herd's to delete. */
-static bool fleet_vol_name(const char *fleet, const char *vol)
-{
-	static const char log_sfx[] = ".console.log";
-	size_t n = strlen(vol), k = strlen(fleet);
-	char *owner = plan_vol_owner(vol);
-	bool ok;
-
-	if (owner == NULL && n > sizeof log_sfx - 1 &&
-	    strcmp(vol + n - (sizeof log_sfx - 1), log_sfx) == 0)
-		owner = xstrndup(vol, n - (sizeof log_sfx - 1));
-	ok = owner != NULL && strncmp(owner, fleet, k) == 0 && owner[k] == '-' &&
-	     owner[k + 1] != '\0';
-	free(owner);
-	return ok;
-}
-
 static int pool_define(struct virt *v, const char *fleet, const char *name,
 		       const char *dir, virStoragePoolPtr *out, struct herd_err *err)
 {
@@ -132,14 +56,9 @@ static int pool_define(struct virt *v, const char *fleet, const char *name,
 	buf_init(&x);
 	buf_adds(&x, "<pool type='dir'><name>");
 	virt_xml_esc(&x, name);
-	buf_adds(&x, "</name><source><vendor name='" MARK_VENDOR "'/><product name='");
-	if (fleet != NULL) {
-		buf_adds(&x, "fleet=");
-		virt_xml_esc(&x, fleet);
-	} else {
-		buf_adds(&x, MARK_SHARED);
-	}
-	buf_adds(&x, "'/></source><target><path>");
+	buf_adds(&x, "</name>");
+	virt_pool_mark_xml(&x, fleet);
+	buf_adds(&x, "<target><path>");
 	virt_xml_esc(&x, dir);
 	buf_adds(&x, "</path></target></pool>");
 	*out = virt_ckp(virStoragePoolDefineXML(v->conn, buf_str(&x), 0));
@@ -182,7 +101,7 @@ int virt_pool_ensure(struct virt *v, const char *fleet, const char *name,
 	found = pool_find(v, name, &pool, err);
 	if (found < 0 || (found == 0 && pool_define(v, fleet, name, dir, &pool, err) < 0))
 		goto out;
-	if (pool_check(pool, fleet, name, err) < 0)
+	if (virt_pool_check(pool, fleet, name, err) < 0)
 		goto out;
 	if (virStoragePoolIsActive(pool) != 1) {
 		/* build makes the directory; it fails harmlessly when it exists,
@@ -223,7 +142,7 @@ static int delete_fleet_vols(virStoragePoolPtr p, const char *fleet, const char 
 	for (i = 0; i < n; i++) {
 		const char *vn = virStorageVolGetName(vols[i]);
 
-		if (!fleet_vol_name(fleet, vn))
+		if (!virt_fleet_vol_name(fleet, vn))
 			buf_addf(kept, "%s%s", kept->len ? ", " : "", vn);
 		else if (rc == 0 && virt_ck(virStorageVolDelete(vols[i], 0)) < 0)
 			rc = virt_fail(err, "pool %s: delete volume %s", name, vn);
@@ -250,7 +169,7 @@ int virt_pool_remove(struct virt *v, const char *fleet, const char *name,
 		rc = found;
 		goto out;
 	}
-	if (pool_check(pool, fleet, name, err) < 0)
+	if (virt_pool_check(pool, fleet, name, err) < 0)
 		goto out;
 	if (virStoragePoolIsActive(pool) != 1 && virStoragePoolCreate(pool, 0) < 0)
 		goto undefine;	/* cannot look inside: drop the definition only */
@@ -291,7 +210,7 @@ static virStoragePoolPtr get_pool(struct virt *v, const char *fleet, const char 
 
 	if (p == NULL) {
 		virt_fail(err, "pool %s", name);
-	} else if (pool_check(p, fleet, name, err) < 0) {
+	} else if (virt_pool_check(p, fleet, name, err) < 0) {
 		virStoragePoolFree(p);
 		p = NULL;
 	}
@@ -332,7 +251,7 @@ static int vol_delete_locked(virStoragePoolPtr p, const char *fleet, const char 
 	virStorageVolPtr vol;
 	int rc = 0;
 
-	if (fleet != NULL && !fleet_vol_name(fleet, name))
+	if (fleet != NULL && !virt_fleet_vol_name(fleet, name))
 		return herd_errf(err, HERD_E_STATE, "volume %s/%s is not a name herd gives "
 				 "fleet '%s''s VMs: herd leaves it alone", pool, name, fleet);
 	vol = virt_ckp(virStorageVolLookupByName(p, name));
@@ -358,7 +277,7 @@ int virt_vol_delete(struct virt *v, const char *fleet, const char *pool, const c
 
 	if (found <= 0)
 		return found;	/* a missing pool holds no volume */
-	rc = pool_check(p, fleet, pool, err);
+	rc = virt_pool_check(p, fleet, pool, err);
 	if (rc == 0) {
 		lock(mu, v);
 		rc = vol_delete_locked(p, fleet, pool, name, err);
@@ -506,7 +425,7 @@ int virt_pool_observe(struct virt *v, const char *fleet, struct plan_observed *o
 	rc = pool_find(v, name, &pool, err);
 	if (rc <= 0)
 		goto out;	/* no pool: nothing made yet */
-	rc = pool_owner(pool, &owner) < 0 ? virt_fail(err, "pool %s", name) : 0;
+	rc = virt_pool_owner(pool, &owner) < 0 ? virt_fail(err, "pool %s", name) : 0;
 	if (rc < 0 || owner == NULL || strcmp(owner, fleet) != 0)
 		goto out;	/* not the fleet's: apply will say so */
 	obs->pool = true;
@@ -523,7 +442,7 @@ int virt_pool_observe(struct virt *v, const char *fleet, struct plan_observed *o
 		 * not part of the fleet's state (nor of a saved plan's) */
 		char *vo = plan_vol_owner(virStorageVolGetName(vols[i]));
 
-		if (vo != NULL && fleet_vol_name(fleet, virStorageVolGetName(vols[i])))
+		if (vo != NULL && virt_fleet_vol_name(fleet, virStorageVolGetName(vols[i])))
 			plan_observed_add_vol(obs, virStorageVolGetName(vols[i]));
 		free(vo);
 		virStorageVolFree(vols[i]);

@@ -2,32 +2,24 @@
 #include "orchestrator/virt/virt_snap.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "common/buf.h"
 #include "common/mem.h"
 #include "orchestrator/virt/virt_int.h"
+#include "orchestrator/virt/virt_own.h"
 
 /* Domain `name` when it is fleet's, else NULL with err. */
 static virDomainPtr dom_get(struct virt *v, const char *fleet, const char *name,
 			    struct herd_err *err)
 {
 	virDomainPtr d = virt_ckp(virDomainLookupByName(v->conn, name));
-	char *meta, *owner;
 
 	if (d == NULL) {
 		virt_fail(err, "domain %s", name);
-		return NULL;
-	}
-	meta = virDomainGetMetadata(d, VIR_DOMAIN_METADATA_ELEMENT, VIRT_XMLNS, 0);
-	owner = meta ? virt_xml_attr(meta, "fleet") : NULL;
-	if (owner == NULL || strcmp(owner, fleet) != 0) {
-		virt_refuse(err, "domain", name, fleet, owner);
+	} else if (virt_dom_check(d, fleet, name, err) < 0) {
 		virDomainFree(d);
 		d = NULL;
 	}
-	free(owner);
-	free(meta);
 	return d;
 }
 
