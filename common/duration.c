@@ -1,6 +1,7 @@
 #include "duration.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 
 int duration_parse(const char *s, long *ms, struct herd_err *err)
@@ -15,6 +16,7 @@ int duration_parse(const char *s, long *ms, struct herd_err *err)
 		long v, unit;
 		if (!isdigit((unsigned char)*p))
 			goto bad;
+		errno = 0;
 		v = strtol(p, &end, 10);
 		switch (*end) {
 		case 'h': unit = 3600000; end++; break;
@@ -23,8 +25,11 @@ int duration_parse(const char *s, long *ms, struct herd_err *err)
 		case '\0': unit = 1000; break;
 		default: goto bad;
 		}
-		if (v > 100000)
-			goto bad;
+		/* checked before adding: the sum can never wrap */
+		if (errno != 0 || v > DURATION_MAX_MS / unit ||
+		    total > DURATION_MAX_MS - v * unit)
+			return herd_errf(err, HERD_E_USAGE, "\"%s\" is too long (at most %ldh)",
+					 s, DURATION_MAX_MS / 3600000);
 		total += v * unit;
 		p = end;
 	}

@@ -83,6 +83,8 @@ int fsio_write_atomic(const char *path, const void *data, size_t len,
 	}
 	fd = -1;
 	rc = install(tmp, path, flags, err);
+	if (rc == 0 && (flags & FSIO_SYNC) && fsio_sync_dir_of(path, err) < 0)
+		rc = -1;
 out:
 	if (fd >= 0)
 		close(fd);
@@ -90,6 +92,35 @@ out:
 	 * temporary name is a second link to drop. */
 	unlink(tmp);
 	free(tmp);
+	return rc;
+}
+
+int fsio_sync_file(const char *path, struct herd_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return herd_errno(err, HERD_E_IO, errno, "open %s", path);
+	if (fsync(fd) != 0)
+		rc = herd_errno(err, HERD_E_IO, errno, "fsync %s", path);
+	close(fd);
+	return rc;
+}
+
+int fsio_sync_dir_of(const char *path, struct herd_err *err)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash == NULL ? xstrdup(".")
+		  : slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		rc = herd_errno(err, HERD_E_IO, errno, "open %s", dir);
+	else if (fsync(fd) != 0)
+		rc = herd_errno(err, HERD_E_IO, errno, "fsync %s", dir);
+	if (fd >= 0)
+		close(fd);
+	free(dir);
 	return rc;
 }
 

@@ -349,7 +349,7 @@ int iso_write_file(const char *path, const char *label,
 
 	if (iso_write_mem(label, files, n, &img, &len, err) != 0)
 		goto out;
-	if (fsio_write_atomic(path, img, len, 0644, FSIO_REPLACE, err) != 0)
+	if (fsio_write_atomic(path, img, len, 0600, FSIO_REPLACE, err) != 0)
 		goto out;
 	rc = 0;
 out:

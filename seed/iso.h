@@ -38,7 +38,8 @@ struct iso_file {
 int iso_write_mem(const char *label, const struct iso_file *files, size_t n,
 		  char **out, size_t *out_len, struct herd_err *err);
 
-/* Build the image and write it to path (mode 0644) through a temporary
+/* Build the image and write it to path (mode 0600 whatever the umask: a
+ * seed holds the VM's SSH host private key) through a temporary
  * file in path's directory that is renamed over path at the end, so path
  * is either the old file or the complete new one.  Not fsynced: a seed is
  * derived data, rebuilt byte-identically from its inputs.  Returns 0, or -1 with

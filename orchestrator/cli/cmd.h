@@ -10,6 +10,10 @@
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
+/* The most parallel SSH sessions or VM operations -j may ask of wait,
+ * exec and snapshot (apply and up: APPLY_MAX_JOBS). */
+#define CMD_MAX_JOBS 256
+
 struct herd_opts {
 	const char *fleet_file;	/* -f, default "./herd.yaml" */
 	const char *connect;	/* -c/--connect, or NULL: file, then env */
@@ -19,6 +23,16 @@ struct herd_opts {
 };
 
 typedef int (*cmd_fn)(const struct herd_opts *opts, int argc, char **argv);
+
+/* A verb's own options, as its getopt_long() loop takes them.  main.c
+ * reads them too: it picks the global options out of a verb's arguments
+ * (herd validate -f lab.yaml) and must know which verb options take a
+ * value, so that a value is never mistaken for a global option. */
+struct option;
+struct cmd_optspec {
+	const char *shortopts;		/* getopt's string ("+" may lead) */
+	const struct option *longopts;	/* terminated by a NULL name */
+};
 
 int cmd_apply(const struct herd_opts *opts, int argc, char **argv);
 int cmd_destroy(const struct herd_opts *opts, int argc, char **argv);

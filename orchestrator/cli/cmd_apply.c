@@ -9,6 +9,7 @@
 
 #include "common/buf.h"
 #include "common/log.h"
+#include "common/num.h"
 #include "common/mem.h"
 #include "orchestrator/cli/fleetload.h"
 #include "orchestrator/run/apply.h"
@@ -179,27 +180,30 @@ struct args {
 	const char *plan_file;
 };
 
+static const struct option longopts[] = {
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "restart", no_argument, NULL, 'r' },
+	{ "verify", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+const struct cmd_optspec cmd_apply_opts = { "j:", longopts };
+
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	static const struct option longopts[] = {
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "restart", no_argument, NULL, 'r' },
-		{ "verify", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	char *end;
+	long n;
 	int c;
 
 	memset(a, 0, sizeof *a);
 	a->jobs = APPLY_DEFAULT_JOBS;
-	while ((c = getopt_long(argc, argv, "j:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, cmd_apply_opts.shortopts, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
-			a->jobs = (int)strtol(optarg, &end, 10);
-			if (*end != '\0' || a->jobs < 1 || a->jobs > APPLY_MAX_JOBS) {
-				log_error("apply: -j %s: expected 1..%d", optarg, APPLY_MAX_JOBS);
+			if (num_parse(optarg, 1, APPLY_MAX_JOBS, &n) < 0) {
+				log_error("apply: -j \"%s\": expected 1..%d", optarg, APPLY_MAX_JOBS);
 				return -1;
 			}
+			a->jobs = (int)n;
 			break;
 		case 'r': a->restart = true; break;
 		case 'V': a->verify = true; break;

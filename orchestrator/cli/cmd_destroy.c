@@ -18,7 +18,8 @@ const char cmd_destroy_help[] =
 	"Remove the fleet's domains (with their snapshots), its pool herd-<fleet>\n"
 	"with every disk and seed in it, and its networks.  Only objects tagged\n"
 	"for this fleet are touched; the shared image pool herd-images stays.\n"
-	"Running it again when nothing is left does nothing.\n";
+	"A file in the pool that herd did not name stays, and the pool with it\n"
+	"(exit 1, naming it).  Running it again when nothing is left does nothing.\n";
 
 struct tally {
 	size_t domains, nets, pool, failed;
@@ -33,7 +34,8 @@ static void destroy_all(struct handle *s, struct tally *t)
 
 	for (i = 0; i < s->obs.n_vms; i++) {
 		herd_err_clear(&err);
-		if (virt_domain_remove(s->virt, s->obs.vms[i].domain, &removed, &err) < 0) {
+		if (virt_domain_remove(s->virt, s->fleet->name, s->obs.vms[i].domain, &removed,
+				       &err) < 0) {
 			log_error("destroy: %s", err.msg);
 			t->failed++;
 		} else if (removed) {
@@ -43,7 +45,7 @@ static void destroy_all(struct handle *s, struct tally *t)
 	}
 	for (i = 0; i < s->obs.n_nets; i++) {
 		herd_err_clear(&err);
-		if (virt_net_remove(s->virt, s->obs.nets[i].name, &err) < 0) {
+		if (virt_net_remove(s->virt, s->fleet->name, s->obs.nets[i].name, &err) < 0) {
 			log_error("destroy: %s", err.msg);
 			t->failed++;
 		} else {
@@ -53,7 +55,7 @@ static void destroy_all(struct handle *s, struct tally *t)
 	}
 	herd_err_clear(&err);
 	/* volumes go with the pool; a domain that failed to go may still use them */
-	if (t->failed == 0 && virt_pool_remove(s->virt, pool, &removed, &err) < 0) {
+	if (t->failed == 0 && virt_pool_remove(s->virt, s->fleet->name, pool, &removed, &err) < 0) {
 		log_error("destroy: %s", err.msg);
 		t->failed++;
 	} else if (t->failed == 0 && removed) {

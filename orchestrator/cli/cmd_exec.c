@@ -8,6 +8,7 @@
 
 #include "common/buf.h"
 #include "common/log.h"
+#include "common/num.h"
 #include "common/mem.h"
 #include "orchestrator/cli/fleetload.h"
 #include "orchestrator/reach/execpar.h"
@@ -31,20 +32,30 @@ struct exec_args {
 	int jobs;
 };
 
+static const struct option longopts[] = {
+	{ "group", required_argument, NULL, 'g' },
+	{ "vm", required_argument, NULL, 'm' },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ NULL, 0, NULL, 0 },
+};
+
+const struct cmd_optspec cmd_exec_opts = { "+g:j:", longopts };
+
 static int parse(int argc, char **argv, struct exec_args *x)
 {
-	static const struct option longopts[] = {
-		{ "group", required_argument, NULL, 'g' },
-		{ "vm", required_argument, NULL, 'm' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
+	long n;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+g:j:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, cmd_exec_opts.shortopts, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'g': x->group = optarg; break;
-		case 'j': x->jobs = atoi(optarg); break;
+		case 'j':
+			if (num_parse(optarg, 1, CMD_MAX_JOBS, &n) < 0) {
+				log_error("exec: -j \"%s\": expected 1..%d", optarg, CMD_MAX_JOBS);
+				return -1;
+			}
+			x->jobs = (int)n;
+			break;
 		case 'm':
 			x->vms = xrealloc(x->vms, (x->n_vms + 1) * sizeof *x->vms);
 			x->vms[x->n_vms++] = optarg;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/num.h"
 #include "common/mem.h"
 #include "orchestrator/cli/fleetload.h"
 #include "orchestrator/image/image_cache.h"
@@ -53,28 +54,25 @@ static int usage_err(const char *fmt, const char *arg)
 
 static int parse_count(const char *s, long max, long *out)
 {
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (*s == '\0' || *end != '\0' || v < 0 || v > max)
-		return -1;
-	*out = v;
-	return 0;
+	return num_parse(s, 0, max, out);
 }
+
+static const struct option longopts[] = {
+	{ "cacert", required_argument, NULL, 'C' },
+	{ "fleet", required_argument, NULL, 'F' },
+	{ "retries", required_argument, NULL, 'R' },
+	{ "sha256", required_argument, NULL, '2' },
+	{ "sha256-of", required_argument, NULL, 'O' },
+	{ "sha512", required_argument, NULL, '5' },
+	{ "sha512-of", required_argument, NULL, 'O' },
+	{ "stall-timeout", required_argument, NULL, 'S' },
+	{ NULL, 0, NULL, 0 },
+};
+
+const struct cmd_optspec cmd_image_opts = { "", longopts };
 
 static int parse_pull(int argc, char **argv, struct pull_args *a)
 {
-	static const struct option longopts[] = {
-		{ "cacert", required_argument, NULL, 'C' },
-		{ "fleet", required_argument, NULL, 'F' },
-		{ "retries", required_argument, NULL, 'R' },
-		{ "sha256", required_argument, NULL, '2' },
-		{ "sha256-of", required_argument, NULL, 'O' },
-		{ "sha512", required_argument, NULL, '5' },
-		{ "sha512-of", required_argument, NULL, 'O' },
-		{ "stall-timeout", required_argument, NULL, 'S' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct herd_err err = HERD_ERR_INIT;
 	long v;
 	int c;
@@ -83,7 +81,7 @@ static int parse_pull(int argc, char **argv, struct pull_args *a)
 	/* 0, not 1: glibc then forgets main's "+" (stop at the first
 	 * operand), so options may follow the URL. */
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, cmd_image_opts.shortopts, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'C': a->fo.ca_bundle = optarg; break;
 		case 'F': a->fleet = optarg; break;

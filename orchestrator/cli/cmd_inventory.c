@@ -60,12 +60,15 @@ static void free_addrs(char **addrs, size_t n)
 	free(addrs);
 }
 
+static const struct option longopts[] = {
+	{ "format", required_argument, NULL, 'F' },
+	{ NULL, 0, NULL, 0 },
+};
+
+const struct cmd_optspec cmd_inventory_opts = { "+", longopts };
+
 int cmd_inventory(const struct herd_opts *opts, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "format", required_argument, NULL, 'F' },
-		{ NULL, 0, NULL, 0 },
-	};
 	enum inventory_format fmt = INVENTORY_ANSIBLE;
 	struct herd_err err = HERD_ERR_INIT;
 	struct inventory_paths paths;
@@ -74,7 +77,7 @@ int cmd_inventory(const struct herd_opts *opts, int argc, char **argv)
 	char **addrs;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, cmd_inventory_opts.shortopts, longopts, NULL)) != -1) {
 		if (c != 'F' || inventory_format_parse(optarg, &fmt, &err) != 0) {
 			if (err.msg[0])
 				log_err(&err);
@@ -94,10 +97,14 @@ int cmd_inventory(const struct herd_opts *opts, int argc, char **argv)
 	paths.known_hosts = a.known_hosts;
 	addrs = observed_addrs(&a);
 	buf_init(&out);
-	inventory_write(a.fleet, fmt, &paths, (const char *const *)addrs, &out);
-	fwrite(out.data, 1, out.len, stdout);
+	if (inventory_write(a.fleet, fmt, &paths, (const char *const *)addrs, &out, &err) < 0) {
+		log_err(&err);
+		rc = EXIT_FAIL;
+	} else {
+		fwrite(out.data, 1, out.len, stdout);
+	}
 	buf_release(&out);
 	free_addrs(addrs, a.fleet->n_vms);
 	handle_close(&a);
-	return EXIT_OK;
+	return rc;
 }

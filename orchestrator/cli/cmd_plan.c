@@ -44,20 +44,23 @@ static int save_plan(const char *path, const struct buf *json)
 	return 0;
 }
 
+static const struct option longopts[] = {
+	{ "all", no_argument, NULL, 'a' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "output", required_argument, NULL, 'o' },
+	{ NULL, 0, NULL, 0 },
+};
+
+const struct cmd_optspec cmd_plan_opts = { "o:", longopts };
+
 int cmd_plan(const struct herd_opts *opts, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "output", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *out = NULL;
 	int c, json = 0, all = 0, rc;
 	struct handle s;
 	struct buf b;
 
-	while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, cmd_plan_opts.shortopts, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a': all = 1; break;
 		case 'j': json = 1; break;

@@ -1,6 +1,7 @@
 /* orchestrator/cli/cmd_render.c — `herd render`: print what goes into a VM's seed. */
 #include "orchestrator/cli/cmd.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,15 @@ static int print_files(const struct bundle *b, const char *only, const char *vm)
 	}
 	return EXIT_OK;
 }
+
+/* Parsed by hand below (NAME may come first); listed for main.c. */
+static const struct option longopts[] = {
+	{ "list", no_argument, NULL, 'l' },
+	{ "only", required_argument, NULL, 'o' },
+	{ NULL, 0, NULL, 0 },
+};
+
+const struct cmd_optspec cmd_render_opts = { "", longopts };
 
 static int parse_args(int argc, char **argv, const char **name, const char **only,
 		      int *list)

@@ -124,16 +124,19 @@ static int usage_error(const char *msg)
 	return EXIT_USAGE;
 }
 
+static const struct option longopts[] = {
+	{ "meta-data", required_argument, NULL, 'm' },
+	{ "network-config", required_argument, NULL, 'n' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "user-data", required_argument, NULL, 'u' },
+	{ "vendor-data", required_argument, NULL, 'd' },
+	{ NULL, 0, NULL, 0 },
+};
+
+const struct cmd_optspec cmd_seed_opts = { "o:", longopts };
+
 int cmd_seed(const struct herd_opts *opts, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "meta-data", required_argument, NULL, 'm' },
-		{ "network-config", required_argument, NULL, 'n' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "user-data", required_argument, NULL, 'u' },
-		{ "vendor-data", required_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *paths[BUNDLE_MAX_FILES] = { NULL, NULL, NULL, NULL };
 	const char *out = NULL;
 	struct herd_err err = HERD_ERR_INIT;
@@ -144,7 +147,7 @@ int cmd_seed(const struct herd_opts *opts, int argc, char **argv)
 	 * optind 0 makes glibc re-read that, main's "+" parse set ordering. */
 	optind = 0;
 	bundle_init(&set);
-	while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, cmd_seed_opts.shortopts, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'u': paths[IN_USER] = optarg; break;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/num.h"
 #include "common/mem.h"
 #include "orchestrator/cli/fleetload.h"
 #include "orchestrator/virt/virt_snap.h"
@@ -51,13 +52,15 @@ static void one(void *ud, size_t i)
 {
 	struct snap_run *r = ud;
 	const char *dom = r->a->fleet->vms[r->sel.idx[i]].domain;
+	const char *fl = r->a->fleet->name;
 	struct herd_err *err = &r->errs[i];
+	struct virt *v = r->a->virt;
 
 	switch (r->op) {
-	case SNAP_CREATE: virt_snap_create(r->a->virt, dom, r->name, err); break;
-	case SNAP_REVERT: virt_snap_revert(r->a->virt, dom, r->name, err); break;
-	case SNAP_DELETE: virt_snap_delete(r->a->virt, dom, r->name, &r->deleted[i], err); break;
-	case SNAP_LIST: virt_snap_list(r->a->virt, dom, &r->lists[i], &r->counts[i], err); break;
+	case SNAP_CREATE: virt_snap_create(v, fl, dom, r->name, err); break;
+	case SNAP_REVERT: virt_snap_revert(v, fl, dom, r->name, err); break;
+	case SNAP_DELETE: virt_snap_delete(v, fl, dom, r->name, &r->deleted[i], err); break;
+	case SNAP_LIST: virt_snap_list(v, fl, dom, &r->lists[i], &r->counts[i], err); break;
 	}
 }
 
@@ -132,35 +135,46 @@ static int run(const struct herd_opts *opts, enum snap_op op, const char *name,
 	return rc;
 }
 
+static const struct option longopts[] = {
+	{ "vm", required_argument, NULL, 'm' },
+	{ "group", required_argument, NULL, 'g' },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "list", no_argument, NULL, 'L' },
+	{ "delete", required_argument, NULL, 'D' },
+	{ NULL, 0, NULL, 0 },
+};
+
+const struct cmd_optspec cmd_snapshot_opts = { "g:j:", longopts };
+
 /* Shared by both verbs: --vm, -g, -j, and (snapshot only) --list and
  * --delete. */
 static int snap_main(const struct herd_opts *opts, int argc, char **argv,
 		     int is_revert)
 {
-	static const struct option longopts[] = {
-		{ "vm", required_argument, NULL, 'm' },
-		{ "group", required_argument, NULL, 'g' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "list", no_argument, NULL, 'L' },
-		{ "delete", required_argument, NULL, 'D' },
-		{ NULL, 0, NULL, 0 },
-	};
 	enum snap_op op = is_revert ? SNAP_REVERT : SNAP_CREATE;
 	const char **vms = NULL, *group = NULL, *name = NULL;
 	size_t n_vms = 0;
 	int c, jobs = 8, rc = EXIT_USAGE;
+	long n;
 
 	/* No "+": options may follow NAME (herd snapshot s1 --vm web-1).
 	 * optind 0 makes glibc re-read that, main's "+" parse set ordering. */
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "g:j:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, cmd_snapshot_opts.shortopts, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			vms = xrealloc(vms, (n_vms + 1) * sizeof *vms);
 			vms[n_vms++] = optarg;
 			break;
 		case 'g': group = optarg; break;
-		case 'j': jobs = atoi(optarg); break;
+		case 'j':
+			if (num_parse(optarg, 1, CMD_MAX_JOBS, &n) < 0) {
+				log_error("%s: -j \"%s\": expected 1..%d", argv[0], optarg,
+					  CMD_MAX_JOBS);
+				goto usage;
+			}
+			jobs = (int)n;
+			break;
 		case 'L': if (is_revert) goto usage; op = SNAP_LIST; break;
 		case 'D': if (is_revert) goto usage; op = SNAP_DELETE; name = optarg; break;
 		default: goto usage;

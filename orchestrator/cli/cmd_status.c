@@ -104,18 +104,21 @@ struct status_args {
 	const char *group;
 };
 
+static const struct option longopts[] = {
+	{ "json", no_argument, NULL, 'J' },
+	{ "watch", no_argument, NULL, 'W' },
+	{ "vm", required_argument, NULL, 'm' },
+	{ "group", required_argument, NULL, 'g' },
+	{ NULL, 0, NULL, 0 },
+};
+
+const struct cmd_optspec cmd_status_opts = { "+g:", longopts };
+
 static int parse(int argc, char **argv, struct status_args *s)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'J' },
-		{ "watch", no_argument, NULL, 'W' },
-		{ "vm", required_argument, NULL, 'm' },
-		{ "group", required_argument, NULL, 'g' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+g:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, cmd_status_opts.shortopts, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'J': s->json = 1; break;
 		case 'W': s->watch = 1; break;

@@ -8,6 +8,8 @@
 
 #include "common/duration.h"
 #include "common/log.h"
+#include "common/num.h"
+#include "orchestrator/run/apply.h"
 #include "orchestrator/cli/cmd_wait.h"
 #include "orchestrator/cli/fleetload.h"
 
@@ -51,54 +53,81 @@ static int apply_then_wait(const struct herd_opts *opts, int apply_argc,
 	return rc != EXIT_OK ? rc : cmd_wait_run(opts, w);
 }
 
-int cmd_up(const struct herd_opts *opts, int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "restart", no_argument, NULL, 'R' },
-		{ "for", required_argument, NULL, 'F' },
-		{ "timeout", required_argument, NULL, 'T' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct herd_err err = HERD_ERR_INIT;
-	struct wait_args w;
-	char *apply_argv[5] = { "apply", NULL, NULL, NULL, NULL };
-	int apply_argc = 1, c, rc;
+static const struct option longopts[] = {
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "restart", no_argument, NULL, 'R' },
+	{ "for", required_argument, NULL, 'F' },
+	{ "timeout", required_argument, NULL, 'T' },
+	{ NULL, 0, NULL, 0 },
+};
 
-	cmd_wait_args_init(&w);
-	while ((c = getopt_long(argc, argv, "+j:", longopts, NULL)) != -1) {
+const struct cmd_optspec cmd_up_opts = { "+j:", longopts };
+
+int cmd_up_parse(int argc, char **argv, struct up_args *u)
+{
+	struct herd_err err = HERD_ERR_INIT;
+	long jobs = 0;
+	int c, n = 1;
+
+	memset(u, 0, sizeof *u);
+	cmd_wait_args_init(&u->w);
+	while ((c = getopt_long(argc, argv, cmd_up_opts.shortopts, longopts, NULL)) != -1) {
 		switch (c) {
-		case 'j':
-			apply_argv[apply_argc++] = "-j";
-			apply_argv[apply_argc++] = optarg;
-			w.jobs = atoi(optarg) > 0 ? atoi(optarg) : w.jobs;
+		case 'j':	/* a repeated option: the last one counts */
+			if (num_parse(optarg, 1, APPLY_MAX_JOBS, &jobs) < 0) {
+				herd_errf(&err, HERD_E_USAGE, "up: -j \"%s\": expected 1..%d",
+					  optarg, APPLY_MAX_JOBS);
+				goto bad;
+			}
+			u->w.jobs = (int)jobs;
 			break;
-		case 'R': apply_argv[apply_argc++] = "--restart"; break;
+		case 'R': u->restart = true; break;
 		case 'F':
-			if (track_stage_parse(optarg, &w.stage, &err) != 0)
+			if (track_stage_parse(optarg, &u->w.stage, &err) != 0)
 				goto bad;
 			break;
 		case 'T':
-			if (duration_parse(optarg, &w.timeout_ms, &err) != 0)
+			if (duration_parse(optarg, &u->w.timeout_ms, &err) != 0)
 				goto bad;
 			break;
 		default:
-			goto usage;
+			return -1;
 		}
 	}
 	if (optind != argc)
-		goto usage;
-	rc = apply_then_wait(opts, apply_argc, apply_argv, &w);
+		return -1;
+	/* apply's argv, each option at most once: "apply -j N --restart" */
+	u->apply_argv[0] = "apply";
+	if (jobs > 0) {
+		snprintf(u->jobs, sizeof u->jobs, "%ld", jobs);
+		u->apply_argv[n++] = "-j";
+		u->apply_argv[n++] = u->jobs;
+	}
+	if (u->restart)
+		u->apply_argv[n++] = "--restart";
+	u->apply_argv[n] = NULL;
+	u->apply_argc = n;
+	return 0;
+bad:
+	log_err(&err);
+	return -1;
+}
+
+int cmd_up(const struct herd_opts *opts, int argc, char **argv)
+{
+	struct up_args u;
+	int rc;
+
+	if (cmd_up_parse(argc, argv, &u) < 0) {
+		cmd_print_usage("up", 1);
+		return EXIT_USAGE;
+	}
+	rc = apply_then_wait(opts, u.apply_argc, u.apply_argv, &u.w);
 	/* Installers finish one by one, and each poweroff ends a wait: go on
 	 * while the plan has disks to boot (each VM installs once). */
 	while (rc == EXIT_FAIL && installs_finished(opts)) {
 		log_info("up: kickstart installs finished; booting their disks");
-		rc = apply_then_wait(opts, apply_argc, apply_argv, &w);
+		rc = apply_then_wait(opts, u.apply_argc, u.apply_argv, &u.w);
 	}
 	return rc;
-bad:
-	log_err(&err);
-usage:
-	cmd_print_usage("up", 1);
-	return EXIT_USAGE;
 }

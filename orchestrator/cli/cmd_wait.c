@@ -8,6 +8,7 @@
 
 #include "common/duration.h"
 #include "common/log.h"
+#include "common/num.h"
 #include "common/mem.h"
 #include "orchestrator/cli/fleetload.h"
 #include "orchestrator/cli/cmd_wait.h"
@@ -45,20 +46,24 @@ static void on_change(void *ud, const struct track_vm *t)
 			 t->elapsed);
 }
 
+static const struct option longopts[] = {
+	{ "for", required_argument, NULL, 'F' },
+	{ "timeout", required_argument, NULL, 'T' },
+	{ "vm", required_argument, NULL, 'm' },
+	{ "group", required_argument, NULL, 'g' },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ NULL, 0, NULL, 0 },
+};
+
+const struct cmd_optspec cmd_wait_opts = { "+g:j:", longopts };
+
 int cmd_wait_parse(int argc, char **argv, struct wait_args *w)
 {
-	static const struct option longopts[] = {
-		{ "for", required_argument, NULL, 'F' },
-		{ "timeout", required_argument, NULL, 'T' },
-		{ "vm", required_argument, NULL, 'm' },
-		{ "group", required_argument, NULL, 'g' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct herd_err err = HERD_ERR_INIT;
+	long n;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+g:j:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, cmd_wait_opts.shortopts, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'F':
 			if (track_stage_parse(optarg, &w->stage, &err) != 0)
@@ -73,7 +78,14 @@ int cmd_wait_parse(int argc, char **argv, struct wait_args *w)
 			w->vms[w->n_vms++] = optarg;
 			break;
 		case 'g': w->group = optarg; break;
-		case 'j': w->jobs = atoi(optarg); break;
+		case 'j':
+			if (num_parse(optarg, 1, CMD_MAX_JOBS, &n) < 0) {
+				herd_errf(&err, HERD_E_USAGE, "wait: -j \"%s\": expected 1..%d",
+					  optarg, CMD_MAX_JOBS);
+				goto bad;
+			}
+			w->jobs = (int)n;
+			break;
 		default: return -1;
 		}
 	}

@@ -8,13 +8,14 @@
 #include "common/log.h"
 #include "orchestrator/cli/cmd.h"
 #include "common/version.h"
+#include "orchestrator/cli/globals.h"
 #include "orchestrator/cli/verbs.h"
 
 static void usage(FILE *f)
 {
 	const struct verb *v;
 
-	fputs("usage: herd [-f FILE] [-c URI] [-q] [-v] [--state-dir DIR] VERB [options] [args]\n"
+	fputs("usage: herd [global options] VERB [options] [args]\n"
 	      "\n"
 	      "Turn one YAML fleet file into running, reachable VMs on libvirt.\n"
 	      "\n"
@@ -26,6 +27,7 @@ static void usage(FILE *f)
 	      "      --state-dir DIR   keys, seeds and locks (default $XDG_STATE_HOME/herd)\n"
 	      "  -h, --help            this help; `herd VERB --help` for a verb\n"
 	      "  -V, --version         print the version\n"
+	      "-f, -c, -q, -v and --state-dir may also follow the verb (herd up -f lab.yaml).\n"
 	      "\n"
 	      "verbs:\n", f);
 	for (v = verbs_table; v->name != NULL; v++)
@@ -34,37 +36,25 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "file", required_argument, NULL, 'f' },
-		{ "connect", required_argument, NULL, 'c' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "state-dir", required_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct herd_opts opts = { "./herd.yaml", NULL, NULL, 0, 0 };
+	struct herd_err err = HERD_ERR_INIT;
 	const struct verb *v;
 	int c;
 
 	/* A peer that goes away (ssh, a closed pipe to `head`) must give an
 	 * error, not kill herd. */
 	signal(SIGPIPE, SIG_IGN);
-	/* "+" stops at the verb, so verb options are the verb's own. */
-	while ((c = getopt_long(argc, argv, "+f:c:qvhV", longopts, NULL)) != -1) {
+	/* "+" stops at the verb; globals_take() below finds the global
+	 * options that follow it. */
+	while ((c = getopt_long(argc, argv, globals_shortopts, globals_longopts, NULL)) != -1) {
+		if (globals_set(&opts, c, optarg))
+			continue;
 		switch (c) {
-		case 'f': opts.fleet_file = optarg; break;
-		case 'c': opts.connect = optarg; break;
-		case 'q': opts.quiet = 1; break;
-		case 'v': opts.verbose = 1; break;
-		case 'S': opts.state_dir = optarg; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		case 'V': printf("herd %s\n", HERD_VERSION); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
-	log_set_level(opts.quiet ? LOG_QUIET : opts.verbose ? LOG_VERBOSE : LOG_NORMAL);
 	if (optind >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;
@@ -80,6 +70,12 @@ int main(int argc, char **argv)
 		cmd_print_usage(v->name, 0);
 		return EXIT_OK;
 	}
+	if (globals_take(v->opts, &argc, argv, &opts, &err) < 0) {
+		log_err(&err);
+		cmd_print_usage(v->name, 1);
+		return EXIT_USAGE;
+	}
+	log_set_level(opts.quiet ? LOG_QUIET : opts.verbose ? LOG_VERBOSE : LOG_NORMAL);
 	optind = 1;	/* each verb runs getopt on its own argv */
 	return v->fn(&opts, argc, argv);
 }

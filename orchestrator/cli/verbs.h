@@ -11,6 +11,7 @@ struct verb {
 	cmd_fn fn;
 	const char *summary;	/* one line for `herd --help` */
 	const char *help;	/* usage line, blank line, text, options */
+	const struct cmd_optspec *opts;	/* its own options; NULL: none */
 };
 
 /* Terminated by an entry whose name is NULL. */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "orchestrator/image/image_meta.h"
 #include "orchestrator/image/image_pull.h"
 #include "orchestrator/image/unpack.h"
+#include "seed/fsio.h"
 
 void image_entry_release(struct image_entry *e)
 {
@@ -118,16 +120,84 @@ static enum image_format detect_file(const char *path)
 	return image_detect_format(head, n > 0 ? (size_t)n : 0);
 }
 
+/* The digest covering the cache file's own bytes: the sidecar's check,
+ * else the entry's name when its sum covers the image (nothing was
+ * decompressed, or the sum is of the image).  0 with algo and hex set, -1
+ * when nothing is known to check the file against. */
+static int file_check(const char *name, const struct image_meta *m, bool have_meta,
+		      enum hash_algo *algo, char *hex)
+{
+	const char *c = have_meta ? m->check : NULL;
+	char *as_name;
+	int ok;
+
+	if (c != NULL) {
+		/* "sha256:<hex>" reads like an entry name with ':' for '-' */
+		as_name = xstrdup(c);
+		if (strlen(as_name) > 6)
+			as_name[6] = '-';
+		ok = image_entry_name_parse(as_name, algo, hex);
+		free(as_name);
+		return ok ? 0 : -1;
+	}
+	if (have_meta && (m->compression == NULL || strcmp(m->compression, "none") != 0) &&
+	    (m->sum_of == NULL || strcmp(m->sum_of, "image") != 0))
+		return -1;
+	return image_entry_name_parse(name, algo, hex) ? 0 : -1;
+}
+
+/* Whether entry file `path` (stat st) holds what its sidecar vouches for.
+ * A `verified` stamp that matches the file as it is now is trusted
+ * without reading it: it is written only after the file was checked and
+ * fsynced (image_pull.c), so its bytes reached the disk.  Anything else
+ * (no stamp: an older herd, a sidecar made by hand or a crash before the
+ * stamp; a stale one: the file changed since) costs one read: the file
+ * is hashed against its digest and, when it matches, fsynced and stamped
+ * again.  Returns 1 good, 0 bad or unverifiable, -1 on error. */
+static int verify_entry(const char *path, const char *meta, const char *name,
+			struct image_meta *m, bool have_meta, const struct stat *st,
+			struct herd_err *err)
+{
+	char hex[HASH_HEX_MAX], got[HASH_HEX_MAX], *stamp = image_meta_stamp(st);
+	enum hash_algo algo;
+	enum unpack_comp comp;
+	struct stat now;
+	int rc = 0;
+
+	if (have_meta && m->verified != NULL && strcmp(m->verified, stamp) == 0) {
+		free(stamp);
+		return 1;
+	}
+	free(stamp);
+	if (file_check(name, m, have_meta, &algo, hex) < 0)
+		return 0;
+	if (image_pull_inspect(path, algo, 1, &comp, got, err) < 0)
+		return -1;
+	if (strcmp(got, hex) != 0)
+		return 0;
+	if (fsio_sync_file(path, err) < 0 || stat(path, &now) < 0)
+		return -1;
+	if (!have_meta)
+		m->size = (uint64_t)now.st_size;
+	free(m->check);
+	m->check = xasprintf("%s:%s", image_algo_name(algo), hex);
+	free(m->verified);
+	m->verified = image_meta_stamp(&now);
+	rc = image_meta_write(meta, m, err) < 0 ? -1 : 1;
+	return rc;
+}
+
 /* Fill e from entry `name` on disk.  Returns 1 if present and whole, 0 if
  * absent (or cut short by a crash: the size disagrees with the sidecar),
- * -1 on error. */
-static int load_entry(const char *dir, const char *name, struct image_entry *e,
-		      struct herd_err *err)
+ * -1 on error.  verify: also check its bytes (verify_entry); an entry
+ * that fails is removed, so it is made again. */
+static int load_entry(const char *dir, const char *name, bool verify,
+		      struct image_entry *e, struct herd_err *err)
 {
 	char *meta = xasprintf("%s/%s.meta", dir, name);
 	struct image_meta m;
 	struct stat st;
-	int rc = 0, have_meta;
+	int rc = 0, have_meta, good;
 
 	memset(e, 0, sizeof *e);
 	e->path = xasprintf("%s/%s", dir, name);
@@ -140,6 +210,20 @@ static int load_entry(const char *dir, const char *name, struct image_entry *e,
 	have_meta = image_meta_read(meta, &m, NULL) == 0;
 	if (have_meta && m.size != (uint64_t)st.st_size)
 		goto out;
+	if (verify) {
+		good = verify_entry(e->path, meta, name, &m, have_meta, &st, err);
+		if (good < 0) {
+			rc = -1;
+			goto out;
+		}
+		if (good == 0) {
+			/* not what it claims: gone, so that it is made again */
+			unlink(e->path);
+			unlink(meta);
+			goto out;
+		}
+		have_meta = 1;
+	}
 	e->name = xstrdup(name);
 	image_entry_name_parse(name, &e->algo, e->sum);
 	e->size = (uint64_t)st.st_size;
@@ -162,7 +246,7 @@ static int ensure_locked(const struct image_src *src, const char *dir,
 {
 	int rc, resumed_bad = 0;
 
-	rc = load_entry(dir, name, out, err);
+	rc = load_entry(dir, name, true, out, err);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	rc = image_pull_make(src, dir, name, fopts, &resumed_bad, err);
@@ -172,7 +256,7 @@ static int ensure_locked(const struct image_src *src, const char *dir,
 		rc = image_pull_make(src, dir, name, fopts, &resumed_bad, err);
 	if (rc < 0)
 		return -1;
-	rc = load_entry(dir, name, out, err);
+	rc = load_entry(dir, name, false, out, err);	/* made and checked just now */
 	if (rc == 0)
 		return herd_errf(err, HERD_E_IO, "image %s: vanished from the cache", name);
 	return rc < 0 ? -1 : 0;
@@ -324,7 +408,7 @@ int image_cache_list(const char *cache_dir, struct image_entry **out,
 		if (!image_entry_name_parse(d->d_name, NULL, NULL))
 			continue;
 		v = xgrow(v, &cap, len + 1, sizeof *v);
-		rc = load_entry(dir, d->d_name, &v[len], err);
+		rc = load_entry(dir, d->d_name, false, &v[len], err);
 		if (rc < 0)
 			goto out;
 		len += (size_t)rc;

@@ -9,10 +9,18 @@
  *   .sha256-<hex>.part     a download in progress (kept to resume)
  *   .sha256-<hex>.unpack   its decompressed image in progress
  *
- * An entry appears (rename) only after its checksum matched; two herd
- * processes (or threads) ensuring the same image serialise on the lock and
- * the second finds the entry made.  A cache file is never changed in place,
- * so a reader needs no lock.
+ * An entry appears (rename) only after its checksum matched, its bytes
+ * were fsynced and its sidecar written (with the digest of the image file
+ * itself, `check=`, and a `verified=` stamp: size, mtime, inode of the file
+ * once fsynced); the folder is fsynced after the rename.  An entry is used
+ * without reading it only when that stamp matches the file; otherwise
+ * (an older herd's sidecar, none, a crash, a file changed since) it is
+ * hashed against `check` (or its name, when that sum covers the image),
+ * stamped again when it matches, and removed and made again when it does
+ * not or cannot be checked: a zero-filled file of the right size is never
+ * an image.  Two herd processes (or threads) ensuring the same image
+ * serialise on the lock and the second finds the entry made.  A cache
+ * file is never changed in place, so a reader needs no lock.
  */
 #ifndef HERD_IMAGE_CACHE_H
 #define HERD_IMAGE_CACHE_H

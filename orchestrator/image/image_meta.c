@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/buf.h"
 #include "common/mem.h"
+#include "seed/fsio.h"
 
 #define META_MAX_LINE 8192
 
@@ -30,6 +32,8 @@ void image_meta_release(struct image_meta *m)
 	free(m->sum_of);
 	free(m->compression);
 	free(m->format);
+	free(m->check);
+	free(m->verified);
 	for (i = 0; i < m->nfleets; i++)
 		free(m->fleets[i]);
 	free(m->fleets);
@@ -52,6 +56,13 @@ int image_meta_add_fleet(struct image_meta *m, const char *fleet)
 	m->fleets[m->nfleets++] = xstrdup(fleet);
 	qsort(m->fleets, m->nfleets, sizeof *m->fleets, cmp_str);
 	return 1;
+}
+
+char *image_meta_stamp(const struct stat *st)
+{
+	return xasprintf("%" PRIu64 " %lld.%09ld %" PRIu64, (uint64_t)st->st_size,
+			 (long long)st->st_mtim.tv_sec, (long)st->st_mtim.tv_nsec,
+			 (uint64_t)st->st_ino);
 }
 
 static void set_str(char **dst, const char *v)
@@ -82,6 +93,10 @@ static void parse_line(struct image_meta *m, char *line)
 		set_str(&m->compression, v);
 	else if (strcmp(line, "format") == 0)
 		set_str(&m->format, v);
+	else if (strcmp(line, "check") == 0)
+		set_str(&m->check, v);
+	else if (strcmp(line, "verified") == 0)
+		set_str(&m->verified, v);
 	else if (strcmp(line, "size") == 0)
 		m->size = strtoull(v, NULL, 10);
 	else if (strcmp(line, "pulled") == 0)
@@ -131,7 +146,9 @@ static int render(const struct image_meta *m, struct buf *b, struct herd_err *er
 	    add_kv(b, "origin", m->origin, err) < 0 ||
 	    add_kv(b, "sum_of", m->sum_of, err) < 0 ||
 	    add_kv(b, "compression", m->compression, err) < 0 ||
-	    add_kv(b, "format", m->format, err) < 0)
+	    add_kv(b, "format", m->format, err) < 0 ||
+	    add_kv(b, "check", m->check, err) < 0 ||
+	    add_kv(b, "verified", m->verified, err) < 0)
 		return -1;
 	buf_addf(b, "size=%" PRIu64 "\npulled=%" PRId64 "\n", m->size, m->pulled);
 	for (i = 0; i < m->nfleets; i++)
@@ -156,7 +173,7 @@ int image_meta_write(const char *path, const struct image_meta *m,
 		herd_errno(err, HERD_E_IO, errno, "create %s", tmp);
 		goto out;
 	}
-	if (fwrite(b.data, 1, b.len, f) != b.len || fflush(f) != 0) {
+	if (fwrite(b.data, 1, b.len, f) != b.len || fflush(f) != 0 || fsync(fileno(f)) != 0) {
 		herd_errno(err, HERD_E_IO, errno, "write %s", tmp);
 		goto out;
 	}
@@ -170,7 +187,7 @@ int image_meta_write(const char *path, const struct image_meta *m,
 		herd_errno(err, HERD_E_IO, errno, "rename %s", tmp);
 		goto out;
 	}
-	rc = 0;
+	rc = fsio_sync_dir_of(path, err);
 out:
 	if (f != NULL)
 		fclose(f);

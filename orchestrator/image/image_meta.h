@@ -24,6 +24,12 @@ struct image_meta {
 	char *compression;	/* "none", "xz", ... */
 	char *format;		/* "qcow2" or "raw" */
 	uint64_t size;		/* bytes of the image file */
+	char *check;		/* "<algo>:<hex>": the digest of the image file's
+				 * own bytes (the name's sum may cover the
+				 * compressed download instead) */
+	char *verified;		/* "<size> <mtime s>.<ns> <inode>": the file as it
+				 * was when its digest was checked and it was
+				 * fsynced; NULL when never (image_cache.h) */
 	int64_t pulled;		/* seconds since the epoch */
 	char **fleets;		/* fleets recorded as users, sorted */
 	size_t nfleets;
@@ -38,10 +44,16 @@ void image_meta_release(struct image_meta *m);
  * err->sys_errno == ENOENT; a malformed line is ignored. */
 int image_meta_read(const char *path, struct image_meta *m, struct herd_err *err);
 
-/* Write m to path atomically (path.tmp, then rename).  Values holding a
- * newline are refused (-1, HERD_E_USAGE). */
+/* Write m to path atomically and durably (path.tmp, fsync, rename, fsync
+ * of the folder).  Values holding a newline are refused (-1,
+ * HERD_E_USAGE). */
 int image_meta_write(const char *path, const struct image_meta *m,
 		     struct herd_err *err);
+
+/* The `verified` stamp of a file whose stat is st (caller frees): size,
+ * modification time to the nanosecond, inode. */
+struct stat;
+char *image_meta_stamp(const struct stat *st);
 
 /* Add fleet to m->fleets unless present.  Returns 1 if added, 0 if it was
  * there already. */

@@ -12,6 +12,7 @@
 
 #include "common/mem.h"
 #include "orchestrator/image/image_meta.h"
+#include "seed/fsio.h"
 
 struct paths {
 	char *part;		/* the download as it arrives */
@@ -84,11 +85,18 @@ static int mismatch(const struct image_src *src, const char *got,
 			 src->sum, got);
 }
 
+/* Publish the verified image `from` as the entry: its data made durable
+ * first (fsync), then the sidecar with the image's own digest and the
+ * `verified` stamp of the file as it is now, then the rename that makes
+ * the entry exist, then the folder (fsync): a power cut leaves no entry,
+ * or an entry whose bytes are on disk; never a zero-filled file that a
+ * stamp vouches for. */
 static int commit(const struct image_src *src, const struct paths *p,
 		  const struct unpack_result *ur, struct herd_err *err)
 {
 	struct image_meta m;
 	const char *from = ur->comp == UNPACK_NONE ? p->part : p->unpack;
+	struct stat st;
 	int rc = -1;
 
 	image_meta_init(&m);
@@ -101,6 +109,18 @@ static int commit(const struct image_src *src, const struct paths *p,
 	m.format = xstrdup(image_format_name(image_detect_format(ur->head, ur->head_len)));
 	m.size = ur->out_bytes;
 	m.pulled = (int64_t)time(NULL);
+	/* the digest of the file itself: the sum when it covers the image,
+	 * else the sha256 unpack made of the decompressed bytes */
+	m.check = ur->image_sha256[0] != '\0'
+		? xasprintf("%s:%s", image_algo_name(HASH_SHA256), ur->image_sha256)
+		: xasprintf("%s:%s", image_algo_name(src->algo), ur->hex);
+	if (fsio_sync_file(from, err) < 0)
+		goto out;
+	if (stat(from, &st) < 0) {
+		herd_errno(err, HERD_E_IO, errno, "stat %s", from);
+		goto out;
+	}
+	m.verified = image_meta_stamp(&st);
 	if (image_meta_write(p->meta, &m, err) < 0)
 		goto out;
 	/* The rename is what makes the entry exist, and it comes last. */
@@ -109,6 +129,8 @@ static int commit(const struct image_src *src, const struct paths *p,
 		unlink(p->meta);
 		goto out;
 	}
+	if (fsio_sync_dir_of(p->final, err) < 0)
+		goto out;
 	if (ur->comp != UNPACK_NONE && src->url != NULL)
 		unlink(p->part);
 	rc = 0;

@@ -36,6 +36,7 @@ struct unpack {
 	uint64_t pos;
 	uint64_t out_end;
 	struct hash *h;
+	struct hash *h_image;	/* sha256 of the output, when h covers the input */
 	unsigned char *buf;
 	void *map;		/* the block handed out last, when mapped */
 	size_t map_len;
@@ -240,6 +241,8 @@ static int emit(struct unpack *u, const void *p, size_t n, int64_t off)
 		return fail(u, HERD_E_ARCHIVE, 0, "decompress: the image exceeds the size limit");
 	if (u->o.hash_output)
 		hash_update(u->h, p, n);
+	else
+		hash_update(u->h_image, p, n);
 	keep_head(u, p, n, u->out_end);
 	/* Runs of zeros become holes: raw images are mostly empty. */
 	if (!all_zero(p, n) && pwrite_all(u->out_fd, p, n, u->out_end) < 0) {
@@ -340,6 +343,8 @@ static void *reader(void *arg)
 		rc = open_output(u) < 0 ? -1 : decompress(u);
 	if (rc == 0)
 		hash_final_hex(u->h, u->res.hex);
+	if (rc == 0 && u->res.comp != UNPACK_NONE && !u->o.hash_output)
+		hash_final_hex(u->h_image, u->res.image_sha256);
 	unmap_block(u);
 	return NULL;
 }
@@ -363,6 +368,7 @@ struct unpack *unpack_start(const char *in_path, const struct unpack_opts *opts,
 		goto fail;
 	}
 	u->h = hash_new(opts->algo);
+	u->h_image = opts->hash_output ? NULL : hash_new(HASH_SHA256);
 	u->buf = xmalloc(READ_BLOCK);
 	pthread_mutex_init(&u->mu, NULL);
 	pthread_cond_init(&u->cv, NULL);
@@ -376,6 +382,7 @@ fail:
 	if (u->in_fd >= 0)
 		close(u->in_fd);
 	hash_free(u->h);
+	hash_free(u->h_image);
 	free(u->buf);
 	free(u->in_path);
 	free(u->out_path);
@@ -427,6 +434,7 @@ int unpack_finish(struct unpack *u, int complete, struct unpack_result *res,
 	pthread_mutex_destroy(&u->mu);
 	pthread_cond_destroy(&u->cv);
 	hash_free(u->h);
+	hash_free(u->h_image);
 	free(u->buf);
 	free(u->in_path);
 	free(u->out_path);

@@ -51,6 +51,10 @@ struct unpack_opts {
 struct unpack_result {
 	enum unpack_comp comp;
 	char hex[HASH_HEX_MAX];		/* digest of the bytes opts chose */
+	char image_sha256[HASH_HEX_MAX];	/* compressed input hashed (not
+					 * hash_output): the sha256 of the image
+					 * made, so the cache can check it later;
+					 * "" otherwise (hex covers the image) */
 	uint64_t in_bytes;		/* bytes read from the input */
 	uint64_t out_bytes;		/* size of the image (== in_bytes when NONE) */
 	unsigned char head[UNPACK_HEAD_MAX];	/* first bytes of the image */

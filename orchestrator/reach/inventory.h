@@ -28,9 +28,16 @@ int inventory_format_parse(const char *s, enum inventory_format *fmt,
 /* Append the inventory of f to out.  addrs, when not NULL, holds one
  * address per VM (f->vms order; NULL entries allowed) observed in libvirt;
  * a VM without a planned address (bridge network) uses it, and a VM with
- * neither is listed without an address (Ansible) or left out (hosts). */
-void inventory_write(const struct fleet *f, enum inventory_format fmt,
-		     const struct inventory_paths *paths,
-		     const char *const *addrs, struct buf *out);
+ * neither is listed without an address (Ansible) or left out (hosts).  An
+ * observed "address" that inet_pton does not take is no address.
+ * Values are quoted for the format (ssh_config(5) quoting and %%, Python
+ * literals for Ansible's INI, shell words inside its ssh arguments); what
+ * cannot be written safely is refused: a name that is not a plain word
+ * (ansible, ssh-config, hosts), a value with a control character, a path
+ * Ansible would hand to ssh unescaped.  Returns 0, or -1 with err
+ * (HERD_E_USAGE) and out as it was. */
+int inventory_write(const struct fleet *f, enum inventory_format fmt,
+		    const struct inventory_paths *paths,
+		    const char *const *addrs, struct buf *out, struct herd_err *err);
 
 #endif

@@ -103,11 +103,11 @@ static int remove_vm(struct run *r, const char *domain, struct herd_err *err)
 	char *seed = xasprintf("%s" PLAN_VOL_SEED_SUFFIX, domain);
 	int removed, rc;
 
-	rc = virt_domain_remove(r->v, domain, &removed, err);
+	rc = virt_domain_remove(r->v, r->f->name, domain, &removed, err);
 	if (rc == 0)
-		rc = virt_vol_delete(r->v, r->pool, disk, err);
+		rc = virt_vol_delete(r->v, r->f->name, r->pool, disk, err);
 	if (rc == 0)
-		rc = virt_vol_delete(r->v, r->pool, seed, err);
+		rc = virt_vol_delete(r->v, r->f->name, r->pool, seed, err);
 	free(disk);
 	free(seed);
 	return rc;
@@ -152,9 +152,9 @@ static int prepare(struct run *r, struct herd_err *err)
 	/* a changed network is made again: its VMs are recreated after */
 	for (i = 0; i < p->n; i++)
 		if (p->acts[i].kind == PLAN_NET_RECREATE &&
-		    virt_net_remove(r->v, p->acts[i].object, err) < 0)
+		    virt_net_remove(r->v, r->f->name, p->acts[i].object, err) < 0)
 			return -1;
-	if (virt_pool_ensure(r->v, r->pool, r->pool_dir, err) < 0 ||
+	if (virt_pool_ensure(r->v, r->f->name, r->pool, r->pool_dir, err) < 0 ||
 	    ensure_networks(r, err) < 0)
 		return -1;
 	for (i = 0; i < p->n; i++) {
@@ -166,8 +166,10 @@ static int prepare(struct run *r, struct herd_err *err)
 		case PLAN_NET_RECREATE:
 			break;	/* done above */
 		case PLAN_DELETE: remove_vm(r, a->object, &e); break;
-		case PLAN_VOL_DELETE: virt_vol_delete(r->v, r->pool, a->object, &e); break;
-		case PLAN_NET_DELETE: virt_net_remove(r->v, a->object, &e); break;
+		case PLAN_VOL_DELETE:
+			virt_vol_delete(r->v, r->f->name, r->pool, a->object, &e);
+			break;
+		case PLAN_NET_DELETE: virt_net_remove(r->v, r->f->name, a->object, &e); break;
 		default: continue;
 		}
 		if (e.code != HERD_OK)
@@ -210,7 +212,7 @@ static int upload_base(struct run *r, const struct image_entry *e, const char *s
 	int lock = image_cache_lock(r->o->cache_dir, what, &b->err), rc = -1;
 
 	if (lock >= 0 &&
-	    virt_pool_ensure(r->v, VIRT_IMAGES_POOL, images_dir, &b->err) == 0 &&
+	    virt_pool_ensure(r->v, NULL, VIRT_IMAGES_POOL, images_dir, &b->err) == 0 &&
 	    virt_image_ensure(r->v, VIRT_IMAGES_POOL, e->path, sha, b->format, &b->path,
 			      &b->uploaded, &b->err) == 0)
 		rc = 0;
@@ -322,13 +324,13 @@ static int vm_disk(struct run *r, const struct fleet_vm *vm, char **path,
 		*err = b->err;
 		rc = -1;
 	} else if (b == NULL) {
-		rc = virt_vol_create_blank(r->v, r->pool, name, s->disk, path, err);
+		rc = virt_vol_create_blank(r->v, r->f->name, r->pool, name, s->disk, path, err);
 	} else if (s->clone == FLEET_CLONE_FULL) {
-		rc = virt_vol_create_full(r->v, r->pool, name, VIRT_IMAGES_POOL, b->vol,
-					  s->disk, path, err);
+		rc = virt_vol_create_full(r->v, r->f->name, r->pool, name, VIRT_IMAGES_POOL,
+					  b->vol, s->disk, path, err);
 	} else {
-		rc = virt_vol_create_linked(r->v, r->pool, name, b->path, b->format,
-					    s->disk, path, err);
+		rc = virt_vol_create_linked(r->v, r->f->name, r->pool, name, b->path,
+					    b->format, s->disk, path, err);
 	}
 	free(name);
 	return rc;
@@ -347,7 +349,7 @@ static int vm_seed(struct run *r, const struct fleet_vm *vm, char **path,
 	*path = NULL;
 	bundle_init(&b);
 	if (r->o->seeds == NULL || vm->spec->bootstrap == FLEET_BOOT_NONE) {
-		rc = virt_vol_delete(r->v, r->pool, name, err);
+		rc = virt_vol_delete(r->v, r->f->name, r->pool, name, err);
 		goto out;
 	}
 	if (vmseed_build(r->o->seeds, vm, &b, err) < 0)
@@ -358,7 +360,7 @@ static int vm_seed(struct run *r, const struct fleet_vm *vm, char **path,
 	}
 	if (iso_write_mem(b.label, b.files, b.n, &iso, &len, err) < 0)
 		goto out;
-	rc = virt_vol_upload_mem(r->v, r->pool, name, iso, len, path, err);
+	rc = virt_vol_upload_mem(r->v, r->f->name, r->pool, name, iso, len, path, err);
 out:
 	bundle_release(&b);
 	free(iso);
@@ -392,7 +394,8 @@ static int vm_create(struct run *r, const struct plan_action *a, struct herd_err
 		goto out;
 	}
 	/* only now: a domain exists only with its disk and seed */
-	if (vm_define(r, a, disk, seed, err) < 0 || virt_domain_start(r->v, a->object, err) < 0)
+	if (vm_define(r, a, disk, seed, err) < 0 ||
+	    virt_domain_start(r->v, r->f->name, a->object, err) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -413,10 +416,10 @@ static int vm_update(struct run *r, const struct plan_action *a, struct herd_err
 	char *disk = NULL, *seed = NULL;
 	int rc = -1;
 
-	if (virt_vol_path(r->v, r->pool, dname, &disk, err) < 0)
+	if (virt_vol_path(r->v, r->f->name, r->pool, dname, &disk, err) < 0)
 		goto out;
 	if (a->kind == PLAN_RESEED ? vm_seed(r, a->vm, &seed, err) < 0
-				   : virt_vol_path(r->v, r->pool, sname, &seed, err) < 0)
+				   : virt_vol_path(r->v, r->f->name, r->pool, sname, &seed, err) < 0)
 		goto out;
 	if (disk == NULL) {
 		herd_errf(err, HERD_E_STATE, "volume %s is missing (destroy the VM or "
@@ -426,9 +429,9 @@ static int vm_update(struct run *r, const struct plan_action *a, struct herd_err
 	if (vm_define(r, a, disk, seed, err) < 0)
 		goto out;
 	if (a->restart && r->o->restart)
-		rc = virt_domain_restart(r->v, a->object, err);
+		rc = virt_domain_restart(r->v, r->f->name, a->object, err);
 	else
-		rc = virt_domain_start(r->v, a->object, err);
+		rc = virt_domain_start(r->v, r->f->name, a->object, err);
 out:
 	free(dname);
 	free(sname);
@@ -464,8 +467,10 @@ static void *worker(void *arg)
 		case PLAN_UPDATE:
 		case PLAN_RESEED:
 		case PLAN_INSTALLED: vm_update(&w, &w.p->acts[i], &e); break;
-		case PLAN_START: virt_domain_start(w.v, w.p->acts[i].object, &e); break;
-		case PLAN_RESTART: virt_domain_restart(w.v, w.p->acts[i].object, &e); break;
+		case PLAN_START: virt_domain_start(w.v, w.f->name, w.p->acts[i].object, &e); break;
+		case PLAN_RESTART:
+			virt_domain_restart(w.v, w.f->name, w.p->acts[i].object, &e);
+			break;
 		default: vm_create(&w, &w.p->acts[i], &e); break;
 		}
 		finish(shared, i, &e);

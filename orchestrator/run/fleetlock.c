@@ -258,7 +258,7 @@ static int stale_breaker(struct fleetlock *l, const char *bname,
 		r = 0;			/* that break just ended */
 	else if (r == 0 && fleetlock_parse(text, &h) == 0 &&
 		 fleetlock_judge(&h, self) == FLEETLOCK_STALE)
-		r = virt_vol_delete(l->v, VIRT_IMAGES_POOL, bname, err);
+		r = virt_vol_delete(l->v, NULL, VIRT_IMAGES_POOL, bname, err);
 	else if (r == 0)
 		r = 1;
 	free(text);
@@ -285,10 +285,10 @@ static int break_stale(struct fleetlock *l, const char *seen,
 	if (r == 0) {
 		r = virt_lock_read(l->v, VIRT_IMAGES_POOL, l->name, &now, err);
 		if (r == 0 && strcmp(now, seen) == 0) {
-			r = virt_vol_delete(l->v, VIRT_IMAGES_POOL, l->name, err);
+			r = virt_vol_delete(l->v, NULL, VIRT_IMAGES_POOL, l->name, err);
 			*deleted = r == 0;
 		}
-		virt_vol_delete(l->v, VIRT_IMAGES_POOL, bname, NULL);
+		virt_vol_delete(l->v, NULL, VIRT_IMAGES_POOL, bname, NULL);
 	}
 	free(now);
 	free(bname);
@@ -335,7 +335,7 @@ struct fleetlock *fleetlock_take(struct virt *v, const char *fleet,
 	l->v = v;
 	l->name = xasprintf("%s.lock", fleet);
 	l->text = fleetlock_format(&self);
-	if (virt_pool_ensure(v, VIRT_IMAGES_POOL, images_dir, err) < 0)
+	if (virt_pool_ensure(v, NULL, VIRT_IMAGES_POOL, images_dir, err) < 0)
 		goto fail;
 	for (step = 0; step < STEPS; step++) {
 		r = virt_lock_create(v, VIRT_IMAGES_POOL, l->name, l->text, err);
@@ -364,7 +364,7 @@ void fleetlock_release(struct fleetlock *l)
 	if (l->v != NULL &&
 	    virt_lock_read(l->v, VIRT_IMAGES_POOL, l->name, &text, NULL) == 0 &&
 	    (strcmp(text, l->text) == 0 || (virt_is_test(l->v) && text[0] == '\0')))
-		virt_vol_delete(l->v, VIRT_IMAGES_POOL, l->name, NULL);
+		virt_vol_delete(l->v, NULL, VIRT_IMAGES_POOL, l->name, NULL);
 	free(text);
 	free(l->name);
 	free(l->text);

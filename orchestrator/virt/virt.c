@@ -2,6 +2,7 @@
 #include "orchestrator/virt/virt.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,18 +23,51 @@ static pthread_once_t quiet_once = PTHREAD_ONCE_INIT;
 
 static void install_quiet(void)
 {
+	/* The handler is process-wide, not per thread: once is enough. */
 	virSetErrorFunc(NULL, quiet);
 	if (virInitialize() < 0)
 		fputs("herd: libvirt failed to initialise\n", stderr);
 }
 
-static _Thread_local char saved_error[400];
-
-void virt_save_error(void)
+void virt_quiet_once(void)
 {
-	const char *cause = virGetLastErrorMessage();
+	pthread_once(&quiet_once, install_quiet);
+}
 
-	snprintf(saved_error, sizeof saved_error, "%s", cause ? cause : "unknown error");
+static _Thread_local struct {
+	int set;
+	int code;
+	char msg[400];
+} captured;
+
+static void capture(void)
+{
+	virErrorPtr e = virGetLastError();
+
+	captured.set = 1;
+	captured.code = e ? e->code : 0;
+	snprintf(captured.msg, sizeof captured.msg, "%s",
+		 e && e->message ? e->message : "libvirt gave no reason");
+}
+
+int virt_ck(int rc)
+{
+	if (rc < 0)
+		capture();
+	return rc;
+}
+
+void *virt_ckp(const void *p)
+{
+	if (p == NULL)
+		capture();
+	return (void *)(uintptr_t)p;
+}
+
+void virt_capture_pending(void)
+{
+	if (!captured.set)
+		capture();
 }
 
 int virt_fail_saved(struct herd_err *err, const char *fmt, ...)
@@ -44,14 +78,21 @@ int virt_fail_saved(struct herd_err *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
-	return herd_errf(err, HERD_E_VIRT, "%s: %s", what, saved_error);
+	herd_errf(err, HERD_E_VIRT, "%s: %s", what, captured.msg);
+	virt_forget();
+	return -1;
 }
 
 int virt_last_code(void)
 {
-	virErrorPtr e = virGetLastError();
+	return captured.set ? captured.code : 0;
+}
 
-	return e ? e->code : 0;
+void virt_forget(void)
+{
+	captured.set = 0;
+	captured.code = 0;
+	captured.msg[0] = '\0';
 }
 
 void virt_xml_esc(struct buf *b, const char *s)
@@ -132,9 +173,9 @@ static struct virt *open_conn(const char *uri, struct virt_locks *shared,
 	char *got;
 	const char *type;
 
-	pthread_once(&quiet_once, install_quiet);
+	virt_quiet_once();
 	v = xcalloc(1, sizeof *v);
-	v->conn = virConnectOpen(uri);
+	v->conn = virt_ckp(virConnectOpen(uri));
 	if (v->conn == NULL) {
 		virt_fail(err, "connect to %s", uri ? uri : "libvirt's default URI");
 		free(v);
@@ -287,7 +328,7 @@ static int observe_domain(virDomainPtr dom, const char *meta, struct plan_observ
 	int f;
 
 	settle_start(dom);
-	if (virDomainGetInfo(dom, &info) < 0)
+	if (virt_ck(virDomainGetInfo(dom, &info)) < 0)
 		return virt_fail(err, "domain %s: get info", virDomainGetName(dom));
 	o = plan_observed_add_vm(obs, virDomainGetName(dom));
 	o->name = virt_xml_attr(meta, "name");
@@ -319,7 +360,7 @@ static int each_fleet_domain(struct virt *v, const char *fleet,
 	int n, i, rc = 0;
 	char *meta;
 
-	n = virConnectListAllDomains(v->conn, &doms, 0);
+	n = virt_ck(virConnectListAllDomains(v->conn, &doms, 0));
 	if (n < 0)
 		return virt_fail(err, "list domains");
 	for (i = 0; i < n; i++) {
@@ -347,7 +388,7 @@ static int observe_networks(struct virt *v, const char *fleet, struct plan_obser
 	const char *tag;
 	int n, i;
 
-	n = virConnectListAllNetworks(v->conn, &nets, 0);
+	n = virt_ck(virConnectListAllNetworks(v->conn, &nets, 0));
 	if (n < 0) {
 		free(prefix);
 		return virt_fail(err, "list networks");
@@ -373,50 +414,12 @@ static int observe_networks(struct virt *v, const char *fleet, struct plan_obser
 	return 0;
 }
 
-static int observe_pool(struct virt *v, const char *fleet, struct plan_observed *obs,
-			struct herd_err *err)
-{
-	char *name = plan_pool_name(fleet);
-	virStorageVolPtr *vols = NULL;
-	virStoragePoolPtr pool;
-	int n, i, rc = 0;
-
-	pool = virStoragePoolLookupByName(v->conn, name);
-	if (pool == NULL)
-		goto out;	/* no pool: nothing made yet */
-	obs->pool = true;
-	obs->pool_active = virStoragePoolIsActive(pool) == 1;
-	if (!obs->pool_active)
-		goto out;
-	n = virStoragePoolListAllVolumes(pool, &vols, 0);
-	if (n < 0) {
-		rc = virt_fail(err, "list volumes of pool %s", name);
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		/* only names herd gives: console logs and strangers' files are
-		 * not part of the fleet's state (nor of a saved plan's) */
-		char *owner = plan_vol_owner(virStorageVolGetName(vols[i]));
-
-		if (owner != NULL)
-			plan_observed_add_vol(obs, virStorageVolGetName(vols[i]));
-		free(owner);
-		virStorageVolFree(vols[i]);
-	}
-	free(vols);
-out:
-	if (pool != NULL)
-		virStoragePoolFree(pool);
-	free(name);
-	return rc;
-}
-
 int virt_observe(struct virt *v, const char *fleet, struct plan_observed *obs,
 		 struct herd_err *err)
 {
 	if (each_fleet_domain(v, fleet, obs_dom_cb, obs, err) < 0 ||
 	    observe_networks(v, fleet, obs, err) < 0 ||
-	    observe_pool(v, fleet, obs, err) < 0)
+	    virt_pool_observe(v, fleet, obs, err) < 0)
 		return -1;
 	return 0;
 }

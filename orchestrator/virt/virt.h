@@ -9,7 +9,14 @@
  *
  * Objects herd owns carry its mark: domains and networks a <metadata>
  * element in VIRT_XMLNS (<herd:vm fleet=... name=... spec=... />,
- * <herd:net fleet=... />); pools are herd-<fleet> and herd-images.
+ * <herd:net fleet=... />); pools herd-<fleet> and herd-images a
+ * <source><vendor name='herd'/><product name='fleet=F' or 'images'/>
+ * (virt_own.h).  No function here adopts, changes or deletes an object
+ * without its fleet's mark: it refuses (HERD_E_STATE, naming the object
+ * and its owner).
+ *
+ * Every error from libvirt carries libvirt's own message, captured in the
+ * calling thread right after the failing call (virt_int.h).
  */
 #ifndef HERD_VIRT_H
 #define HERD_VIRT_H

@@ -10,6 +10,7 @@
 #include "common/mem.h"
 #include "common/version.h"
 #include "orchestrator/virt/virt_int.h"
+#include "orchestrator/virt/virt_own.h"
 #include "orchestrator/virt/virt_net.h"
 
 static void elem(struct buf *x, const char *tag, const char *text)
@@ -135,23 +136,11 @@ const char *virt_domain_type(struct virt *v, enum fleet_accel accel)
 		return "kvm";
 	if (accel == FLEET_ACCEL_QEMU)
 		return "qemu";
-	caps = virConnectGetCapabilities(v->conn);
+	caps = virConnectGetCapabilities(v->conn);	/* no caps: "qemu" */
 	if (caps != NULL && strstr(caps, "<domain type='kvm'") != NULL)
 		t = "kvm";
 	free(caps);
 	return t;
-}
-
-/* True when d carries herd's tag for fleet. */
-static bool tagged_for(virDomainPtr d, const char *fleet)
-{
-	char *meta = virDomainGetMetadata(d, VIR_DOMAIN_METADATA_ELEMENT, VIRT_XMLNS, 0);
-	char *f = meta ? virt_xml_attr(meta, "fleet") : NULL;
-	bool ok = f != NULL && strcmp(f, fleet) == 0;
-
-	free(f);
-	free(meta);
-	return ok;
 }
 
 /* For a domain `name` that exists already: refuse it unless it is this
@@ -162,20 +151,26 @@ static int with_uuid(struct virt *v, const char *fleet, const char *name,
 		     const char *xml, char **out, struct herd_err *err)
 {
 	char uuid[VIR_UUID_STRING_BUFLEN];
-	virDomainPtr d = virDomainLookupByName(v->conn, name);
+	virDomainPtr d = virt_ckp(virDomainLookupByName(v->conn, name));
 	const char *at = strstr(xml, "</name>");
 	int rc = 0;
 
 	*out = NULL;
-	if (d == NULL)
-		return 0;
-	if (!tagged_for(d, fleet))
-		rc = herd_errf(err, HERD_E_STATE, "domain %s exists and is not fleet '%s''s "
-			       "(no herd tag): rename or remove it", name, fleet);
-	else if (at != NULL && virDomainGetUUIDString(d, uuid) == 0)
+	if (d == NULL) {
+		if (virt_last_code() == VIR_ERR_NO_DOMAIN) {
+			virt_forget();
+			return 0;
+		}
+		return virt_fail(err, "domain %s", name);
+	}
+	if (virt_dom_check(d, fleet, name, err) < 0)
+		rc = -1;
+	else if (at != NULL && virt_ck(virDomainGetUUIDString(d, uuid)) == 0)
 		*out = xasprintf("%.*s<uuid>%s</uuid>%s",
 				 (int)(at + strlen("</name>") - xml), xml, uuid,
 				 at + strlen("</name>"));
+	else
+		rc = virt_fail(err, "domain %s: uuid", name);
 	virDomainFree(d);
 	return rc;
 }
@@ -188,7 +183,7 @@ int virt_domain_define(struct virt *v, const char *fleet, const char *name,
 
 	if (with_uuid(v, fleet, name, xml, &x, err) < 0)
 		return -1;
-	d = virDomainDefineXML(v->conn, x ? x : xml);
+	d = virt_ckp(virDomainDefineXML(v->conn, x ? x : xml));
 	free(x);
 	if (d == NULL)
 		return virt_fail(err, "define domain %s", name);
@@ -196,66 +191,93 @@ int virt_domain_define(struct virt *v, const char *fleet, const char *name,
 	return 0;
 }
 
-static virDomainPtr lookup(struct virt *v, const char *name, struct herd_err *err)
+/* Domain `name` when it is fleet's, else NULL with err. */
+static virDomainPtr lookup(struct virt *v, const char *fleet, const char *name,
+			   struct herd_err *err)
 {
-	virDomainPtr d = virDomainLookupByName(v->conn, name);
+	virDomainPtr d = virt_ckp(virDomainLookupByName(v->conn, name));
 
-	if (d == NULL)
+	if (d == NULL) {
 		virt_fail(err, "domain %s", name);
+	} else if (virt_dom_check(d, fleet, name, err) < 0) {
+		virDomainFree(d);
+		d = NULL;
+	}
 	return d;
 }
 
-int virt_domain_start(struct virt *v, const char *name, struct herd_err *err)
+int virt_domain_start(struct virt *v, const char *fleet, const char *name,
+		      struct herd_err *err)
 {
-	virDomainPtr d = lookup(v, name, err);
+	virDomainPtr d = lookup(v, fleet, name, err);
 	int rc = 0;
 
 	if (d == NULL)
 		return -1;
-	if (virDomainIsActive(d) != 1 && virDomainCreate(d) < 0 && virDomainIsActive(d) != 1)
+	/* The error is Create's: the IsActive() after it would reset it. */
+	if (virDomainIsActive(d) != 1 && virt_ck(virDomainCreate(d)) < 0 &&
+	    virDomainIsActive(d) != 1)
 		rc = virt_fail(err, "start domain %s", name);
 	virDomainFree(d);
 	return rc;
 }
 
-int virt_domain_restart(struct virt *v, const char *name, struct herd_err *err)
+int virt_domain_restart(struct virt *v, const char *fleet, const char *name,
+			struct herd_err *err)
 {
-	virDomainPtr d = lookup(v, name, err);
+	virDomainPtr d = lookup(v, fleet, name, err);
 	int rc = 0;
 
 	if (d == NULL)
 		return -1;
-	if (virDomainIsActive(d) == 1 && virDomainDestroy(d) < 0)
+	if (virDomainIsActive(d) == 1 && virt_ck(virDomainDestroy(d)) < 0)
 		rc = virt_fail(err, "stop domain %s", name);
-	else if (virDomainCreate(d) < 0)
+	else if (virt_ck(virDomainCreate(d)) < 0)
 		rc = virt_fail(err, "start domain %s", name);
 	virDomainFree(d);
 	return rc;
 }
 
-int virt_domain_remove(struct virt *v, const char *name, int *removed,
-		       struct herd_err *err)
+/* Undefine d with as many of herd's flags as the driver takes: older
+ * drivers refuse some, so fall back step by step.  The error reported is
+ * the first attempt's (the later ones would only say "unsupported"). */
+static int undefine(virDomainPtr d)
 {
 	const unsigned all = VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
 			     VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
 			     VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA |
 			     VIR_DOMAIN_UNDEFINE_NVRAM;
-	virDomainPtr d = virDomainLookupByName(v->conn, name);
+
+	if (virt_ck(virDomainUndefineFlags(d, all)) == 0 ||
+	    virDomainUndefineFlags(d, VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA) == 0 ||
+	    virDomainUndefine(d) == 0)
+		return 0;
+	return -1;
+}
+
+int virt_domain_remove(struct virt *v, const char *fleet, const char *name,
+		       int *removed, struct herd_err *err)
+{
+	virDomainPtr d = virt_ckp(virDomainLookupByName(v->conn, name));
 	int rc = 0;
 
 	*removed = 0;
-	if (d == NULL)
-		return 0;
-	if (virDomainIsActive(d) == 1 && virDomainDestroy(d) < 0 && virDomainIsActive(d) == 1) {
-		rc = virt_fail(err, "stop domain %s", name);
-	} else if (virDomainUndefineFlags(d, all) < 0 &&
-		   virDomainUndefineFlags(d, VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA) < 0 &&
-		   virDomainUndefine(d) < 0) {
-		/* older drivers refuse some flags: fall back step by step */
-		rc = virt_fail(err, "undefine domain %s", name);
-	} else {
-		*removed = 1;
+	if (d == NULL) {
+		if (virt_last_code() == VIR_ERR_NO_DOMAIN) {
+			virt_forget();
+			return 0;
+		}
+		return virt_fail(err, "domain %s", name);
 	}
+	if (virt_dom_check(d, fleet, name, err) < 0)
+		rc = -1;
+	else if (virDomainIsActive(d) == 1 && virt_ck(virDomainDestroy(d)) < 0 &&
+		 virDomainIsActive(d) == 1)
+		rc = virt_fail(err, "stop domain %s", name);
+	else if (undefine(d) < 0)
+		rc = virt_fail(err, "undefine domain %s", name);
+	else
+		*removed = 1;
 	virDomainFree(d);
 	return rc;
 }

@@ -51,22 +51,26 @@ char *virt_domain_xml(const struct virt_domain_spec *s);
 const char *virt_domain_type(struct virt *v, enum fleet_accel accel);
 
 /* Define (or redefine, keeping its UUID) persistent domain `name` of
- * fleet from xml.  A domain of that name without fleet's tag is never
- * replaced: HERD_E_STATE. */
+ * fleet from xml.  A domain of that name without fleet's tag (untagged, or
+ * another fleet's) is never replaced: HERD_E_STATE naming its owner. */
 int virt_domain_define(struct virt *v, const char *fleet, const char *name,
 		       const char *xml, struct herd_err *err);
 
-/* Start domain `name`; an already running one is success. */
-int virt_domain_start(struct virt *v, const char *name, struct herd_err *err);
+/* Start domain `name` of fleet; an already running one is success.  A
+ * domain that is not fleet's (untagged or another fleet's) is refused
+ * (HERD_E_STATE), as by restart and remove. */
+int virt_domain_start(struct virt *v, const char *fleet, const char *name,
+		      struct herd_err *err);
 
 /* Power-cycle a running domain (destroy, then start) so a redefined
  * configuration takes effect; start it when it is off. */
-int virt_domain_restart(struct virt *v, const char *name, struct herd_err *err);
+int virt_domain_restart(struct virt *v, const char *fleet, const char *name,
+			struct herd_err *err);
 
 /* Stop (hard) and undefine domain `name` with its snapshot and checkpoint
  * metadata, managed save and NVRAM.  Its volumes are not touched.  A
  * missing domain is success (*removed 0). */
-int virt_domain_remove(struct virt *v, const char *name, int *removed,
-		       struct herd_err *err);
+int virt_domain_remove(struct virt *v, const char *fleet, const char *name,
+		       int *removed, struct herd_err *err);
 
 #endif

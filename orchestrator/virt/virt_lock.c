@@ -35,18 +35,18 @@ static char *lock_xml(const char *name)
 static int write_text(struct virt *v, virStorageVolPtr vol, const char *text,
 		      struct herd_err *err)
 {
-	virStreamPtr st = virStreamNew(v->conn, 0);
+	virStreamPtr st = virt_ckp(virStreamNew(v->conn, 0));
 	size_t len = strlen(text), off = 0;
 	int n, rc = -1;
 
 	if (st == NULL)
 		return virt_fail(err, "new stream");
-	if (virStorageVolUpload(vol, st, 0, len, 0) < 0) {
+	if (virt_ck(virStorageVolUpload(vol, st, 0, len, 0)) < 0) {
 		virt_fail(err, "write lock %s", virStorageVolGetName(vol));
 		goto out;
 	}
 	while (off < len) {
-		n = virStreamSend(st, text + off, len - off);
+		n = virt_ck(virStreamSend(st, text + off, len - off));
 		if (n < 0) {
 			virt_fail(err, "write lock %s", virStorageVolGetName(vol));
 			virStreamAbort(st);
@@ -54,7 +54,7 @@ static int write_text(struct virt *v, virStorageVolPtr vol, const char *text,
 		}
 		off += (size_t)n;
 	}
-	if (virStreamFinish(st) < 0) {
+	if (virt_ck(virStreamFinish(st)) < 0) {
 		virt_fail(err, "write lock %s", virStorageVolGetName(vol));
 		goto out;
 	}
@@ -67,7 +67,7 @@ out:
 int virt_lock_create(struct virt *v, const char *pool, const char *name,
 		     const char *text, struct herd_err *err)
 {
-	virStoragePoolPtr p = virStoragePoolLookupByName(v->conn, pool);
+	virStoragePoolPtr p = virt_ckp(virStoragePoolLookupByName(v->conn, pool));
 	virStorageVolPtr vol = NULL;
 	char *xml = NULL;
 	int rc = -1, code;
@@ -79,14 +79,13 @@ int virt_lock_create(struct virt *v, const char *pool, const char *name,
 		goto out;
 	}
 	xml = lock_xml(name);
-	vol = virStorageVolCreateXML(p, xml, 0);
+	vol = virt_ckp(virStorageVolCreateXML(p, xml, 0));
 	if (vol == NULL) {
-		virt_save_error();
 		code = virt_last_code();
 		/* the name is taken; the lookup covers a file that exists on
 		 * disk before the pool was refreshed (O_EXCL refused it) */
 		if (code == VIR_ERR_STORAGE_VOL_EXIST || vol_exists(p, name))
-			rc = 1;
+			rc = (virt_forget(), 1);
 		else
 			virt_fail_saved(err, "create lock %s/%s", pool, name);
 		goto out;
@@ -108,7 +107,7 @@ out:
 static int read_text(struct virt *v, virStorageVolPtr vol, char **text,
 		     struct herd_err *err)
 {
-	virStreamPtr st = virStreamNew(v->conn, 0);
+	virStreamPtr st = virt_ckp(virStreamNew(v->conn, 0));
 	char *b = xcalloc(1, VIRT_LOCK_MAX + 1);
 	size_t got = 0;
 	int n = 0, rc = -1;
@@ -117,21 +116,21 @@ static int read_text(struct virt *v, virStorageVolPtr vol, char **text,
 		free(b);
 		return virt_fail(err, "new stream");
 	}
-	if (virStorageVolDownload(vol, st, 0, VIRT_LOCK_MAX, 0) < 0) {
+	if (virt_ck(virStorageVolDownload(vol, st, 0, VIRT_LOCK_MAX, 0)) < 0) {
 		/* another client's create still runs ("still being allocated"):
 		 * taken, and nothing written yet */
 		if (virt_last_code() == VIR_ERR_OPERATION_INVALID)
-			rc = (*text = xstrdup(""), 0);
+			rc = (virt_forget(), *text = xstrdup(""), 0);
 		else if (virt_last_code() == VIR_ERR_NO_STORAGE_VOL)
-			rc = 1;
+			rc = (virt_forget(), 1);
 		else
 			virt_fail(err, "read lock %s", virStorageVolGetName(vol));
 		goto out;
 	}
 	while (got < VIRT_LOCK_MAX &&
-	       (n = virStreamRecv(st, b + got, VIRT_LOCK_MAX - got)) > 0)
+	       (n = virt_ck(virStreamRecv(st, b + got, VIRT_LOCK_MAX - got))) > 0)
 		got += (size_t)n;
-	if (n < 0 || virStreamFinish(st) < 0) {
+	if (n < 0 || virt_ck(virStreamFinish(st)) < 0) {
 		virt_fail(err, "read lock %s", virStorageVolGetName(vol));
 		virStreamAbort(st);
 		goto out;
@@ -147,17 +146,17 @@ out:
 int virt_lock_read(struct virt *v, const char *pool, const char *name,
 		   char **text, struct herd_err *err)
 {
-	virStoragePoolPtr p = virStoragePoolLookupByName(v->conn, pool);
+	virStoragePoolPtr p = virt_ckp(virStoragePoolLookupByName(v->conn, pool));
 	virStorageVolPtr vol = NULL;
 	int rc;
 
 	*text = NULL;
 	if (p == NULL)
-		return virt_last_code() == VIR_ERR_NO_STORAGE_POOL ? 1 :
+		return virt_last_code() == VIR_ERR_NO_STORAGE_POOL ? (virt_forget(), 1) :
 		       virt_fail(err, "pool %s", pool);
-	vol = virStorageVolLookupByName(p, name);
+	vol = virt_ckp(virStorageVolLookupByName(p, name));
 	if (vol == NULL)
-		rc = virt_last_code() == VIR_ERR_NO_STORAGE_VOL ? 1 :
+		rc = virt_last_code() == VIR_ERR_NO_STORAGE_VOL ? (virt_forget(), 1) :
 		     virt_fail(err, "lock %s/%s", pool, name);
 	else if (v->test)
 		rc = (*text = xstrdup(""), 0);

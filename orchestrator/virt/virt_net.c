@@ -9,6 +9,7 @@
 #include "common/buf.h"
 #include "common/mem.h"
 #include "orchestrator/virt/virt_int.h"
+#include "orchestrator/virt/virt_own.h"
 #include "plans/plan.h"
 
 void virt_ip_str(uint32_t ip, char out[16])
@@ -111,7 +112,7 @@ static int add_missing_hosts(virNetworkPtr nw, const char *name,
 			     struct herd_err *err)
 {
 	unsigned flags = VIR_NETWORK_UPDATE_AFFECT_CONFIG;
-	char *have = virt_net_xml(nw);
+	char *have = virt_ckp(virt_net_xml(nw));
 	struct buf x;
 	size_t i;
 	int rc = 0;
@@ -129,8 +130,9 @@ static int add_missing_hosts(virNetworkPtr nw, const char *name,
 		if (strstr(have, buf_str(&x)) != NULL)
 			continue;
 		drop_conflicts(nw, have, &hosts[i], flags);
-		if (virNetworkUpdate(nw, VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
-				     VIR_NETWORK_SECTION_IP_DHCP_HOST, -1, buf_str(&x), flags) < 0)
+		if (virt_ck(virNetworkUpdate(nw, VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
+					     VIR_NETWORK_SECTION_IP_DHCP_HOST, -1, buf_str(&x),
+					     flags)) < 0)
 			rc = virt_fail(err, "network %s: add host %s", name, hosts[i].name);
 	}
 	buf_release(&x);
@@ -142,25 +144,34 @@ int virt_net_ensure(struct virt *v, const char *fleet, const char *name,
 		    const struct fleet_network *net, const struct virt_dhcp_host *hosts,
 		    size_t n, struct herd_err *err)
 {
-	virNetworkPtr nw = virNetworkLookupByName(v->conn, name);
+	virNetworkPtr nw = virt_ckp(virNetworkLookupByName(v->conn, name));
 	char *xml = NULL;
 	int rc = -1;
 
+	if (nw == NULL && virt_last_code() != VIR_ERR_NO_NETWORK) {
+		virt_fail(err, "network %s", name);
+		goto out;
+	}
 	if (nw == NULL) {
+		virt_forget();
 		xml = net_xml(fleet, name, net, hosts, n);
-		nw = virNetworkDefineXML(v->conn, xml);
+		nw = virt_ckp(virNetworkDefineXML(v->conn, xml));
 		if (nw == NULL) {
 			virt_fail(err, "define network %s", name);
 			goto out;
 		}
-	} else if (add_missing_hosts(nw, name, hosts, n, err) < 0) {
+	} else if (virt_net_check(nw, fleet, name, err) < 0 ||
+		   add_missing_hosts(nw, name, hosts, n, err) < 0) {
 		goto out;
 	}
-	if (virNetworkIsActive(nw) != 1 && virNetworkCreate(nw) < 0) {
+	if (virNetworkIsActive(nw) != 1 && virt_ck(virNetworkCreate(nw)) < 0) {
 		virt_fail(err, "start network %s", name);
 		goto out;
 	}
-	virNetworkSetAutostart(nw, 1);
+	if (virt_ck(virNetworkSetAutostart(nw, 1)) < 0) {
+		virt_fail(err, "network %s: autostart", name);
+		goto out;
+	}
 	rc = 0;
 out:
 	if (nw != NULL)
@@ -169,16 +180,24 @@ out:
 	return rc;
 }
 
-int virt_net_remove(struct virt *v, const char *name, struct herd_err *err)
+int virt_net_remove(struct virt *v, const char *fleet, const char *name,
+		    struct herd_err *err)
 {
-	virNetworkPtr nw = virNetworkLookupByName(v->conn, name);
+	virNetworkPtr nw = virt_ckp(virNetworkLookupByName(v->conn, name));
 	int rc = 0;
 
-	if (nw == NULL)
-		return 0;
-	if (virNetworkIsActive(nw) == 1 && virNetworkDestroy(nw) < 0)
+	if (nw == NULL) {
+		if (virt_last_code() == VIR_ERR_NO_NETWORK) {
+			virt_forget();
+			return 0;
+		}
+		return virt_fail(err, "network %s", name);
+	}
+	if (virt_net_check(nw, fleet, name, err) < 0)
+		rc = -1;
+	else if (virNetworkIsActive(nw) == 1 && virt_ck(virNetworkDestroy(nw)) < 0)
 		rc = virt_fail(err, "stop network %s", name);
-	else if (virNetworkIsPersistent(nw) == 1 && virNetworkUndefine(nw) < 0)
+	else if (virNetworkIsPersistent(nw) == 1 && virt_ck(virNetworkUndefine(nw)) < 0)
 		rc = virt_fail(err, "undefine network %s", name);
 	virNetworkFree(nw);
 	return rc;

@@ -26,13 +26,17 @@ struct virt_dhcp_host {
 
 /* Make sure net (not a bridge) exists as `name`, active and autostarted,
  * with a DHCP host entry for each of hosts[n] (entries added live and to
- * the config when the network already exists).  Idempotent. */
+ * the config when the network already exists).  Idempotent.  An existing
+ * network of that name that is not fleet's (no herd tag, or another
+ * fleet's) is never adopted: HERD_E_STATE naming it and its owner. */
 int virt_net_ensure(struct virt *v, const char *fleet, const char *name,
 		    const struct fleet_network *net, const struct virt_dhcp_host *hosts,
 		    size_t n, struct herd_err *err);
 
-/* Stop and undefine network `name`; a missing one is success. */
-int virt_net_remove(struct virt *v, const char *name, struct herd_err *err);
+/* Stop and undefine fleet's network `name`; a missing one is success, one
+ * that is not fleet's is refused (HERD_E_STATE). */
+int virt_net_remove(struct virt *v, const char *fleet, const char *name,
+		    struct herd_err *err);
 
 /* "10.42.0.7" / "52:54:00:12:34:56" into out. */
 void virt_ip_str(uint32_t ip, char out[16]);

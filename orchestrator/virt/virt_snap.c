@@ -6,20 +6,27 @@
 #include "common/buf.h"
 #include "common/mem.h"
 #include "orchestrator/virt/virt_int.h"
+#include "orchestrator/virt/virt_own.h"
 
-static virDomainPtr dom_get(struct virt *v, const char *name, struct herd_err *err)
+/* Domain `name` when it is fleet's, else NULL with err. */
+static virDomainPtr dom_get(struct virt *v, const char *fleet, const char *name,
+			    struct herd_err *err)
 {
-	virDomainPtr d = virDomainLookupByName(v->conn, name);
+	virDomainPtr d = virt_ckp(virDomainLookupByName(v->conn, name));
 
-	if (d == NULL)
+	if (d == NULL) {
 		virt_fail(err, "domain %s", name);
+	} else if (virt_dom_check(d, fleet, name, err) < 0) {
+		virDomainFree(d);
+		d = NULL;
+	}
 	return d;
 }
 
-int virt_snap_create(struct virt *v, const char *domain, const char *snap,
-		     struct herd_err *err)
+int virt_snap_create(struct virt *v, const char *fleet, const char *domain,
+		     const char *snap, struct herd_err *err)
 {
-	virDomainPtr d = dom_get(v, domain, err);
+	virDomainPtr d = dom_get(v, fleet, domain, err);
 	virDomainSnapshotPtr s = NULL;
 	struct buf x;
 	int rc = -1;
@@ -30,7 +37,7 @@ int virt_snap_create(struct virt *v, const char *domain, const char *snap,
 	buf_adds(&x, "<domainsnapshot><name>");
 	virt_xml_esc(&x, snap);
 	buf_adds(&x, "</name><description>herd fleet snapshot</description></domainsnapshot>");
-	s = virDomainSnapshotCreateXML(d, buf_str(&x), 0);
+	s = virt_ckp(virDomainSnapshotCreateXML(d, buf_str(&x), 0));
 	if (s == NULL) {
 		virt_fail(err, "snapshot %s of %s", snap, domain);
 		goto out;
@@ -47,35 +54,35 @@ out:
 
 /* Snapshot snap of domain: 1 found (*sp set; free it), 0 no such snapshot,
  * -1 failure with err. */
-static int snap_get(struct virt *v, const char *domain, const char *snap,
-		    virDomainSnapshotPtr *sp, struct herd_err *err)
+static int snap_get(struct virt *v, const char *fleet, const char *domain,
+		    const char *snap, virDomainSnapshotPtr *sp, struct herd_err *err)
 {
-	virDomainPtr d = dom_get(v, domain, err);
+	virDomainPtr d = dom_get(v, fleet, domain, err);
 	int rc = -1;
 
 	*sp = NULL;
 	if (d == NULL)
 		return -1;
-	*sp = virDomainSnapshotLookupByName(d, snap, 0);
+	*sp = virt_ckp(virDomainSnapshotLookupByName(d, snap, 0));
 	if (*sp != NULL)
 		rc = 1;
 	else if (virt_last_code() == VIR_ERR_NO_DOMAIN_SNAPSHOT)
-		rc = 0;
+		rc = 0, virt_forget();
 	else
 		virt_fail(err, "snapshot %s of %s", snap, domain);
 	virDomainFree(d);
 	return rc;
 }
 
-int virt_snap_revert(struct virt *v, const char *domain, const char *snap,
-		     struct herd_err *err)
+int virt_snap_revert(struct virt *v, const char *fleet, const char *domain,
+		     const char *snap, struct herd_err *err)
 {
 	virDomainSnapshotPtr s = NULL;
-	int found = snap_get(v, domain, snap, &s, err), rc = -1;
+	int found = snap_get(v, fleet, domain, snap, &s, err), rc = -1;
 
 	if (found == 0)
 		herd_errf(err, HERD_E_VIRT, "no snapshot %s (see herd snapshot --list)", snap);
-	else if (found == 1 && virDomainRevertToSnapshot(s, 0) < 0)
+	else if (found == 1 && virt_ck(virDomainRevertToSnapshot(s, 0)) < 0)
 		virt_fail(err, "revert %s to %s", domain, snap);
 	else if (found == 1)
 		rc = 0;
@@ -84,14 +91,14 @@ int virt_snap_revert(struct virt *v, const char *domain, const char *snap,
 	return rc;
 }
 
-int virt_snap_delete(struct virt *v, const char *domain, const char *snap,
-		     int *deleted, struct herd_err *err)
+int virt_snap_delete(struct virt *v, const char *fleet, const char *domain,
+		     const char *snap, int *deleted, struct herd_err *err)
 {
 	virDomainSnapshotPtr s = NULL;
-	int found = snap_get(v, domain, snap, &s, err), rc = found < 0 ? -1 : 0;
+	int found = snap_get(v, fleet, domain, snap, &s, err), rc = found < 0 ? -1 : 0;
 
 	*deleted = 0;
-	if (found == 1 && virDomainSnapshotDelete(s, 0) < 0) {
+	if (found == 1 && virt_ck(virDomainSnapshotDelete(s, 0)) < 0) {
 		virt_fail(err, "delete snapshot %s of %s", snap, domain);
 		rc = -1;
 	} else if (found == 1) {
@@ -102,10 +109,10 @@ int virt_snap_delete(struct virt *v, const char *domain, const char *snap,
 	return rc;
 }
 
-int virt_snap_list(struct virt *v, const char *domain, char ***names,
-		   size_t *n, struct herd_err *err)
+int virt_snap_list(struct virt *v, const char *fleet, const char *domain,
+		   char ***names, size_t *n, struct herd_err *err)
 {
-	virDomainPtr d = dom_get(v, domain, err);
+	virDomainPtr d = dom_get(v, fleet, domain, err);
 	virDomainSnapshotPtr *snaps = NULL;
 	int count, i, rc = -1;
 
@@ -113,7 +120,8 @@ int virt_snap_list(struct virt *v, const char *domain, char ***names,
 	*n = 0;
 	if (d == NULL)
 		goto out;
-	count = virDomainListAllSnapshots(d, &snaps, VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL);
+	count = virt_ck(virDomainListAllSnapshots(d, &snaps,
+						  VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL));
 	if (count < 0) {
 		virt_fail(err, "list snapshots of %s", domain);
 		goto out;

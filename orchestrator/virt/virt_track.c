@@ -1,6 +1,7 @@
 /* orchestrator/virt/virt_track.c — lifecycle events, domain state, addresses. */
 #include "orchestrator/virt/virt_track.h"
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +58,7 @@ static void events_start(void)
 {
 	pthread_t t;
 
-	if (virEventRegisterDefaultImpl() < 0)
+	if (virt_ck(virEventRegisterDefaultImpl()) < 0)
 		return;
 	if (pthread_create(&t, NULL, event_loop, NULL) != 0)
 		return;
@@ -67,6 +68,7 @@ static void events_start(void)
 
 int virt_events_init(struct herd_err *err)
 {
+	virt_quiet_once();
 	pthread_once(&events_once, events_start);
 	if (events_rc != 0)
 		return virt_fail(err, "start libvirt's event loop");
@@ -120,10 +122,10 @@ int virt_lifecycle_watch(struct virt *v, virt_lifecycle_fn fn, void *ud,
 
 	w->fn = fn;
 	w->ud = ud;
-	*id = virConnectDomainEventRegisterAny(v->conn, NULL,
+	*id = virt_ck(virConnectDomainEventRegisterAny(v->conn, NULL,
 					       VIR_DOMAIN_EVENT_ID_LIFECYCLE,
 					       VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle),
-					       w, free);
+					       w, free));
 	if (*id < 0) {
 		free(w);
 		return virt_fail(err, "watch domain events");
@@ -142,17 +144,18 @@ void virt_lifecycle_unwatch(struct virt *v, int id)
 int virt_dom_state(struct virt *v, const char *name, enum virt_dom_state *st,
 		   struct herd_err *err)
 {
-	virDomainPtr dom = virDomainLookupByName(v->conn, name);
+	virDomainPtr dom = virt_ckp(virDomainLookupByName(v->conn, name));
 	int state = 0, reason = 0, rc = -1;
 
 	if (dom == NULL) {
 		if (virt_last_code() == VIR_ERR_NO_DOMAIN) {
+			virt_forget();
 			*st = VIRT_DOM_MISSING;
 			return 0;
 		}
 		return virt_fail(err, "domain %s", name);
 	}
-	if (virDomainGetState(dom, &state, &reason, 0) < 0) {
+	if (virt_ck(virDomainGetState(dom, &state, &reason, 0)) < 0) {
 		virt_fail(err, "state of domain %s", name);
 		goto out;
 	}
@@ -164,6 +167,16 @@ out:
 }
 
 /* ---- addresses ---- */
+
+int virt_addr_parse(const char *raw, char out[64])
+{
+	struct in_addr a;
+
+	out[0] = '\0';
+	if (raw == NULL || inet_pton(AF_INET, raw, &a) != 1)
+		return 0;
+	return inet_ntop(AF_INET, &a, out, 64) != NULL;
+}
 
 /* The ip='' of the <host mac=''> entry for mac in the network's XML.  Each
  * entry is copied with its closing '>': virt_xml_attr() needs one to know
@@ -182,8 +195,7 @@ static int addr_reserved(virNetworkPtr net, const char *mac, char *ip)
 		tag = xstrndup(p, (size_t)(end - p) + 1);
 		if (strcasestr(tag, mac) != NULL &&
 		    (attr = virt_xml_attr(tag, "ip")) != NULL) {
-			snprintf(ip, 64, "%s", attr);
-			found = 1;
+			found = virt_addr_parse(attr, ip);
 			free(attr);
 		}
 		free(tag);
@@ -200,10 +212,8 @@ static int addr_lease(virNetworkPtr net, const char *mac, char *ip)
 	if (n < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if (!found && leases[i]->type == VIR_IP_ADDR_TYPE_IPV4) {
-			snprintf(ip, 64, "%s", leases[i]->ipaddr);
-			found = 1;
-		}
+		if (!found && leases[i]->type == VIR_IP_ADDR_TYPE_IPV4)
+			found = virt_addr_parse(leases[i]->ipaddr, ip);
 		virNetworkDHCPLeaseFree(leases[i]);
 	}
 	free(leases);
@@ -224,10 +234,8 @@ static int addr_from(virDomainPtr dom, unsigned source, const char *mac, char *i
 	for (i = 0; i < n; i++) {
 		if (!found && ifs[i]->hwaddr && strcasecmp(ifs[i]->hwaddr, mac) == 0)
 			for (j = 0; j < ifs[i]->naddrs && !found; j++)
-				if (ifs[i]->addrs[j].type == VIR_IP_ADDR_TYPE_IPV4) {
-					snprintf(ip, 64, "%s", ifs[i]->addrs[j].addr);
-					found = 1;
-				}
+				if (ifs[i]->addrs[j].type == VIR_IP_ADDR_TYPE_IPV4)
+					found = virt_addr_parse(ifs[i]->addrs[j].addr, ip);
 		virDomainInterfaceFree(ifs[i]);
 	}
 	free(ifs);
@@ -263,10 +271,8 @@ static int addr_host_arp(const char *mac, char *ip)
 	}
 	while (!found && fgets(line, sizeof line, f) != NULL)
 		if (sscanf(line, "%63s %x %x %31s", a, &type, &flags, hw) == 4 &&
-		    (flags & 0x2) && strcasecmp(hw, mac) == 0) {
-			snprintf(ip, 64, "%s", a);
-			found = 1;
-		}
+		    (flags & 0x2) && strcasecmp(hw, mac) == 0)
+			found = virt_addr_parse(a, ip);
 	fclose(f);
 	return found;
 }

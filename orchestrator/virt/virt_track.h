@@ -52,13 +52,21 @@ enum virt_addr_src {
 /* "reserved", "lease", "agent", "arp", "-"; static storage. */
 const char *virt_addr_src_str(enum virt_addr_src src);
 
+/* 1 when raw is an IPv4 address (inet_pton), written in its canonical
+ * dotted form into out (size 64); 0 (out "") for anything else: what a
+ * guest agent, a lease or the ARP table reports is parsed, never copied,
+ * so a guest cannot smuggle text ("10.0.0.5\n  ProxyCommand ...") into
+ * ssh-config or inventory output. */
+int virt_addr_parse(const char *raw, char out[64]);
+
 /* The IPv4 address of the NIC with MAC `mac` (lower-case "52:54:00:..")
  * of domain `domain` on libvirt network `network` (may be NULL for a host
  * bridge): the network's DHCP reservation for the MAC first, then its
  * DHCP leases, then, while the domain runs, the guest agent, then the
  * host's ARP table (libvirt's reader, else /proc/net/arp when the daemon
  * is local), which knows a guest on a host bridge once it has talked to
- * the host.  Writes the address into ip (size
+ * the host.  Every answer goes through virt_addr_parse(): one that is not
+ * an address counts as no answer.  Writes the address into ip (size
  * 64) and its source into *src (VIRT_ADDR_NONE and "" when none is known
  * yet, which is not an error).  Returns 0, or -1 with err. */
 int virt_dom_addr(struct virt *v, const char *domain, const char *network,

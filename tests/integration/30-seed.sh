@@ -34,7 +34,9 @@ rc=$?
 label=$(blkid -s LABEL -o value a.iso)
 [ "$label" = cidata ] || fail "blkid label is '$label', want cidata"
 [ "$(blkid -s TYPE -o value a.iso)" = iso9660 ] || fail "blkid type is not iso9660"
-[ "$(stat -c %a a.iso)" = 644 ] || fail "a.iso has mode $(stat -c %a a.iso), want 644"
+# 0600 whatever the umask: user-data often holds secrets (a fleet's seed
+# holds the VM's SSH host private key)
+[ "$(stat -c %a a.iso)" = 600 ] || fail "a.iso has mode $(stat -c %a a.iso), want 600"
 ls -A | grep -q '^\.a\.iso\.' && fail "a temporary file was left behind"
 
 # Names and bytes, read through Joliet and through Rock Ridge.

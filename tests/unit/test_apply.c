@@ -233,15 +233,15 @@ static void test_failures(void **state)
 
 	(void)state;
 	assert_non_null(v);
-	assert_int_equal(virt_vol_create_full(v, "nopool", "a", "nopool", "b", 1, &path, &err), -1);
+	assert_int_equal(virt_vol_create_full(v, "f", "nopool", "a", "nopool", "b", 1, &path, &err), -1);
 	assert_non_null(strstr(err.msg, "pool nopool: "));
-	assert_int_equal(virt_pool_ensure(v, "p1", "/nonexistent/p1", &err), 0);
-	assert_int_equal(virt_vol_create_full(v, "p1", "a", "p1", "missing", 1, &path, &err), -1);
+	assert_int_equal(virt_pool_ensure(v, NULL, "p1", "/nonexistent/p1", &err), 0);
+	assert_int_equal(virt_vol_create_full(v, "f", "p1", "a", "p1", "missing", 1, &path, &err), -1);
 	assert_non_null(strstr(err.msg, "base volume p1/missing: "));
 	assert_null(path);
-	assert_int_equal(virt_domain_start(v, "nosuch", &err), -1);
+	assert_int_equal(virt_domain_start(v, "f", "nosuch", &err), -1);
 	assert_non_null(strstr(err.msg, "domain nosuch: "));
-	assert_int_equal(virt_vol_delete(v, "p1", "missing", &err), 0);	/* nothing to do */
+	assert_int_equal(virt_vol_delete(v, NULL, "p1", "missing", &err), 0);	/* nothing to do */
 	virt_close(v);
 	assert_null(virt_open("nosuchdriver:///x", &err));
 	assert_non_null(strstr(err.msg, "connect to nosuchdriver:///x: "));

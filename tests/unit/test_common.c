@@ -1,10 +1,12 @@
 #include "testutil.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
 #include "common/duration.h"
+#include "common/num.h"
 #include "common/err.h"
 #include "common/hash.h"
 #include "common/size.h"
@@ -107,6 +109,47 @@ static void durations(void **state)
 	assert_int_equal(duration_parse("", &ms, &err), -1);
 }
 
+/* Durations that do not fit are refused, never wrapped: 1000h was
+ * 3.6e9 ms, which the wait's int made negative. */
+static void durations_overflow(void **state)
+{
+	struct herd_err err = HERD_ERR_INIT;
+	long ms = 7;
+
+	(void)state;
+	assert_int_equal(duration_parse("576h", &ms, &err), 0);
+	assert_int_equal(ms, DURATION_MAX_MS);
+	assert_true(ms <= INT_MAX);
+	ms = 7;
+	assert_int_equal(duration_parse("1000h", &ms, &err), -1);
+	assert_string_equal(err.msg, "\"1000h\" is too long (at most 576h)");
+	assert_int_equal(ms, 7);
+	assert_int_equal(duration_parse("576h1s", &ms, &err), -1);
+	assert_int_equal(duration_parse("99999999999999999999s", &ms, &err), -1);
+	assert_int_equal(duration_parse("100000h100000h100000h100000h", &ms, &err), -1);
+	assert_int_equal(duration_parse("2147484s", &ms, &err), -1);	/* > INT_MAX ms */
+	assert_int_equal(ms, 7);
+}
+
+/* Whole numbers: digits only, in range, never wrapped. */
+static void numbers(void **state)
+{
+	long v = 5;
+
+	(void)state;
+	assert_int_equal(num_parse("8", 1, 64, &v), 0);
+	assert_int_equal(v, 8);
+	assert_int_equal(num_parse("0", 1, 64, &v), -1);
+	assert_int_equal(num_parse("65", 1, 64, &v), -1);
+	assert_int_equal(num_parse("-1", -5, 64, &v), -1);
+	assert_int_equal(num_parse(" 8", 1, 64, &v), -1);
+	assert_int_equal(num_parse("8x", 1, 64, &v), -1);
+	assert_int_equal(num_parse("", 1, 64, &v), -1);
+	assert_int_equal(num_parse("99999999999999999999", 1, LONG_MAX, &v), -1);
+	assert_int_equal(num_parse("4294967297", 1, 64, &v), -1);	/* (int) would be 1 */
+	assert_int_equal(v, 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -116,6 +159,8 @@ int main(void)
 		cmocka_unit_test(hashes_known),
 		cmocka_unit_test(buffers_grow),
 		cmocka_unit_test(durations),
+		cmocka_unit_test(durations_overflow),
+		cmocka_unit_test(numbers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

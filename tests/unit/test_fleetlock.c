@@ -101,7 +101,7 @@ static void test_volume(void **state)
 	(void)state;
 	v = virt_open("test:///default", &err);
 	assert_non_null(v);
-	assert_int_equal(virt_pool_ensure(v, VIRT_IMAGES_POOL, "/nonexistent/herd-images",
+	assert_int_equal(virt_pool_ensure(v, NULL, VIRT_IMAGES_POOL, "/nonexistent/herd-images",
 					  &err), 0);
 	assert_int_equal(virt_lock_read(v, VIRT_IMAGES_POOL, "x.lock", &text, &err), 1);
 	assert_int_equal(virt_lock_create(v, VIRT_IMAGES_POOL, "x.lock", "a", &err), 0);
@@ -109,9 +109,9 @@ static void test_volume(void **state)
 	assert_int_equal(virt_lock_read(v, VIRT_IMAGES_POOL, "x.lock", &text, &err), 0);
 	assert_string_equal(text, "");
 	free(text);
-	assert_int_equal(virt_vol_delete(v, VIRT_IMAGES_POOL, "x.lock", &err), 0);
+	assert_int_equal(virt_vol_delete(v, NULL, VIRT_IMAGES_POOL, "x.lock", &err), 0);
 	assert_int_equal(virt_lock_create(v, VIRT_IMAGES_POOL, "x.lock", "c", &err), 0);
-	assert_int_equal(virt_vol_delete(v, VIRT_IMAGES_POOL, "x.lock", &err), 0);
+	assert_int_equal(virt_vol_delete(v, NULL, VIRT_IMAGES_POOL, "x.lock", &err), 0);
 
 	l = fleetlock_take(v, "lab", "/nonexistent/herd-images", "apply", broke, &err);
 	assert_non_null(l);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/mem.h"
@@ -224,6 +225,99 @@ static void test_cache_from_local_files(void **state)
 	free(cache);
 }
 
+/* Overwrite path with zeros, keeping its size (what a power cut can leave
+ * of a file renamed into place before its blocks reached the disk). */
+static void zero_fill(const char *path)
+{
+	char *cmd = xasprintf("dd if=/dev/zero of=%s bs=1048576 count=1 conv=notrunc "
+			      "status=none", path);
+
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
+static int same_file(const char *a, const char *b)
+{
+	char *cmd = xasprintf("cmp -s %s %s", a, b);
+	int rc = system(cmd);
+
+	free(cmd);
+	return rc == 0;
+}
+
+/* An entry is accepted only when its sidecar vouches for its bytes: a
+ * zero-filled file of the right size, beside a sidecar that says the
+ * right size, used to be taken as the image. */
+static void test_cache_rejects_zeroed_entry(void **state)
+{
+	char *cache = xasprintf("%s/cache0", dir), *raw = xasprintf("%s/z.raw", dir);
+	char *cmd = xasprintf("head -c 1048576 /dev/urandom > %s && printf 'QFI\\373' | dd of=%s conv=notrunc status=none && gzip -1 -k %s",
+			      raw, raw, raw);
+	char *gz = xasprintf("%s.gz", raw), *meta = NULL, *text = NULL;
+	struct image_src src = { NULL, gz, HASH_SHA256, NULL, IMAGE_SUM_OF_DOWNLOAD };
+	struct herd_err err = HERD_ERR_INIT;
+	struct image_entry e, f;
+	struct stat before, after;
+	FILE *fp;
+
+	(void)state;
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(image_cache_ensure(&src, cache, NULL, &e, &err), 0);
+	assert_true(same_file(e.path, raw));
+	meta = xasprintf("%s.meta", e.path);
+	fp = fopen(meta, "r");
+	assert_non_null(fp);
+	text = xcalloc(1, 4096);
+	assert_true(fread(text, 1, 4095, fp) > 0);
+	fclose(fp);
+	assert_non_null(strstr(text, "\ncheck=sha256:"));	/* of the image, not the .gz */
+	assert_non_null(strstr(text, "\nverified=1048576 "));
+
+	/* zeros where the image was, the sidecar as it was: a stale stamp,
+	 * so the file is hashed, found wrong and made again */
+	zero_fill(e.path);
+	assert_int_equal(image_cache_ensure(&src, cache, NULL, &f, &err), 0);
+	assert_true(same_file(f.path, raw));
+	image_entry_release(&f);
+
+	/* a sidecar as older herds wrote it: size only, nothing to check a
+	 * decompressed image against: made again */
+	fp = fopen(meta, "w");
+	assert_non_null(fp);
+	fputs("# herd image cache entry\ncompression=gzip\nsum_of=download\nsize=1048576\n", fp);
+	fclose(fp);
+	zero_fill(e.path);
+	assert_int_equal(image_cache_ensure(&src, cache, NULL, &f, &err), 0);
+	assert_true(same_file(f.path, raw));
+	image_entry_release(&f);
+
+	/* a good file with a stale stamp is hashed once, kept (the same
+	 * file, not made again) and stamped anew */
+	free(cmd);
+	cmd = xasprintf("sed -i 's/^verified=.*/verified=1048576 1.000000000 1/' %s", meta);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(stat(e.path, &before), 0);
+	assert_int_equal(image_cache_ensure(&src, cache, NULL, &f, &err), 0);
+	assert_int_equal(stat(f.path, &after), 0);
+	assert_int_equal(before.st_ino, after.st_ino);
+	assert_true(same_file(f.path, raw));
+	image_entry_release(&f);
+	fp = fopen(meta, "r");
+	assert_non_null(fp);
+	memset(text, 0, 4096);
+	assert_true(fread(text, 1, 4095, fp) > 0);
+	fclose(fp);
+	assert_null(strstr(text, "verified=1048576 1.000000000 1\n"));
+	assert_non_null(strstr(text, "\nverified=1048576 "));
+	image_entry_release(&e);
+	free(text);
+	free(meta);
+	free(cmd);
+	free(gz);
+	free(raw);
+	free(cache);
+}
+
 static void test_progress_format(void **state)
 {
 	char b[32];
@@ -275,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_origin_and_dir),
 		cmocka_unit_test(test_meta_roundtrip),
 		cmocka_unit_test(test_cache_from_local_files),
+		cmocka_unit_test(test_cache_rejects_zeroed_entry),
 		cmocka_unit_test(test_progress_format),
 	};
 
