@@ -20,7 +20,7 @@
 
 #include "common/buf.h"
 #include "common/mem.h"
-#include "seed/fsio.h"
+#include "common/fsio.h"
 
 #define SECTOR 2048
 #define VD_FIRST 16		/* volume descriptors start at sector 16 */

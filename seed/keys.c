@@ -10,7 +10,7 @@
 
 #include "common/buf.h"
 #include "common/mem.h"
-#include "seed/fsio.h"
+#include "common/fsio.h"
 
 #define KEY_FILE_MAX 16384	/* an ed25519 private key is about 400 bytes */
 

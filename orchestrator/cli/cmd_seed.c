@@ -10,7 +10,7 @@
 
 #include "common/log.h"
 #include "seed/bundle.h"
-#include "seed/fsio.h"
+#include "common/fsio.h"
 #include "seed/iso.h"
 #include "seed/vmseed.h"
 #include "orchestrator/cli/fleetload.h"

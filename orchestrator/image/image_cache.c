@@ -17,7 +17,7 @@
 #include "orchestrator/image/image_meta.h"
 #include "orchestrator/image/image_pull.h"
 #include "orchestrator/image/unpack.h"
-#include "seed/fsio.h"
+#include "common/fsio.h"
 
 void image_entry_release(struct image_entry *e)
 {

@@ -11,7 +11,7 @@
 
 #include "common/buf.h"
 #include "common/mem.h"
-#include "seed/fsio.h"
+#include "common/fsio.h"
 
 #define META_MAX_LINE 8192
 

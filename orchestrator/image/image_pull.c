@@ -12,7 +12,7 @@
 
 #include "common/mem.h"
 #include "orchestrator/image/image_meta.h"
-#include "seed/fsio.h"
+#include "common/fsio.h"
 
 struct paths {
 	char *part;		/* the download as it arrives */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "seed/fsio.h"
+#include "common/fsio.h"
 #include "seed/iso.h"
 
 static double now(void)

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "seed/fsio.h"
+#include "common/fsio.h"
 
 static char dir[64];
 

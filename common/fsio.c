@@ -1,5 +1,5 @@
-/* seed/fsio.c — atomic writes, bounded reads, private directories. */
-#include "seed/fsio.h"
+/* common/fsio.c — atomic writes, bounded reads, private directories. */
+#include "common/fsio.h"
 
 #include <errno.h>
 #include <fcntl.h>

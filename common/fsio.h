@@ -1,4 +1,4 @@
-/* seed/fsio.h — the small file operations seeds and keys need: read a file
+/* common/fsio.h — the small file operations seeds, keys and the image cache need: read a file
  * with a size limit, write one atomically with an exact mode, make private
  * directories.
  *
