@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build the tiny test guest, offline, from Debian's archive: the Debian cloud
-# kernel (linux-image-cloud-amd64) and a busybox (busybox-static) initramfs,
-# plus a small qcow2 disk.  Boots in about 2 s under TCG.
+# kernel (linux-image-cloud-amd64) and a busybox (busybox-static) initramfs
+# with dropbear (dropbear-bin and the libraries it loads), plus a small
+# qcow2 disk.  Boots in about 2 s under TCG; runs in 64 MiB.
 #
 #	eval "$(sh tests/lib/tiny-guest.sh)"	# or: sh tests/lib/tiny-guest.sh
 #
@@ -11,10 +12,11 @@
 #	TINY_DISK=.../disk.qcow2	8 MiB ext4, label herd-tiny (a base image)
 #	TINY_CMDLINE='console=ttyS0 quiet'
 #	TINY_READY='herd-tiny: ready'	the serial line that says it is up
+#	TINY_SSHD='herd-tiny: sshd up port 22'	the line that says sshd listens
 #
 # Everything lives in ${HERD_TEST_CACHE:-/var/cache/herd-test}/tiny-KEY,
-# KEY being a hash of this script: it is rebuilt only when the recipe
-# changes.  A lock serialises concurrent builds.  Exit 77 when this machine
+# KEY being a hash of this script and of tiny-seed.awk beside it: it is
+# rebuilt only when the recipe changes.  A lock serialises concurrent builds.  Exit 77 when this machine
 # cannot build it (not root, no apt-get), 1 on failure.
 #
 # What the guest does (its /init, below) and prints on the serial console,
@@ -26,6 +28,8 @@
 #	seed instance-id=I local-hostname=H	a NoCloud seed (label cidata,
 #				cdrom on ide or virtio-scsi, or a virtio disk)
 #	ip IFACE ADDR/PREFIX	an address, from DHCP or the static one
+#	sshd up port 22 hostkey=seed|generated users=U,... uptime=S
+#				dropbear listens (see "SSH" below)
 #	ready uptime=S		up: after the DHCP lease, or after 10 s of
 #				trying (udhcpc then goes on in the background)
 #	poweroff		on an ACPI power button (virsh shutdown)
@@ -34,12 +38,23 @@
 # local-hostname otherwise).  Every interface without a static address runs
 # udhcpc, sending the host name.  busybox httpd on port 80 serves
 # /index.html: "hostname=H ip=A instance-id=I".
+#
+# SSH: dropbear on port 22.  tiny-seed.awk reads the seed's user-data
+# (#cloud-config): every named entry of users: becomes a login (shell
+# busybox sh, home /home/NAME or /root, uid from 1000) with its
+# ssh_authorized_keys; ssh_keys: ed25519_private (OpenSSH format, converted
+# with dropbearconvert) is the host key.  Without one the guest makes its
+# own ed25519 key ("hostkey=generated").  Password logins are off.  Other
+# cloud-config keys (shell, sudo, runcmd, ...) and network-config are
+# ignored.  dropbear's log: /var/log/dropbear.log.
 set -u
 
 cache=${HERD_TEST_CACHE:-/var/cache/herd-test}
 self=$0
 [ -f "$self" ] || { echo "tiny-guest: run it as a file" >&2; exit 1; }
-key=$(sha256sum "$self" | cut -c1-16)
+awkf=$(dirname "$self")/tiny-seed.awk
+[ -f "$awkf" ] || { echo "tiny-guest: no $awkf" >&2; exit 1; }
+key=$(cat "$self" "$awkf" | sha256sum | cut -c1-16)
 out="$cache/tiny-$key"
 
 print_paths() {
@@ -48,6 +63,7 @@ print_paths() {
 	echo "TINY_DISK=$out/disk.qcow2"
 	echo "TINY_CMDLINE='console=ttyS0 quiet'"
 	echo "TINY_READY='herd-tiny: ready'"
+	echo "TINY_SSHD='herd-tiny: sshd up port 22'"
 }
 
 if [ -f "$out/done" ]; then
@@ -106,6 +122,12 @@ kpkg=$(apt-cache show --no-all-versions linux-image-cloud-amd64 2>/dev/null |
 [ -n "$kpkg" ] || { echo "tiny-guest: cannot resolve linux-image-cloud-amd64 (apt-get update?)" >&2; exit 1; }
 kdeb=$(fetch_deb "$kpkg") || exit 1
 bdeb=$(fetch_deb busybox-static) || exit 1
+# dropbear-bin and what it links (ldd below fails on anything missing).
+sdebs=""
+for p in dropbear-bin libtomcrypt1 libtommath1 libgmp10 zlib1g libcrypt1 libc6; do
+	d=$(fetch_deb "$p") || exit 1
+	sdebs="$sdebs $d"
+done
 
 mkdir -p "$work/k" "$work/b" "$work/root" || exit 1
 dpkg-deb -x "$kdeb" "$work/k" && dpkg-deb -x "$bdeb" "$work/b" || exit 1
@@ -114,8 +136,10 @@ cp "$work/k/boot/vmlinuz-$kver" "$work/vmlinuz" || exit 1
 
 # Modules for the devices herd's domains use: virtio disk and NIC, cdrom on
 # ide or virtio-scsi (the cloud kernel has no AHCI: a SATA cdrom is
-# invisible to it), iso9660 for the seed, the ACPI power button.
-mods="virtio_pci virtio_net virtio_blk virtio_scsi sd_mod sr_mod ata_piix isofs button evdev"
+# invisible to it), iso9660 for the seed, the ACPI power button, and
+# herd's virtio-rng: without it the kernel's random pool takes seconds to
+# fill under TCG and dropbear waits for it (getrandom).
+mods="virtio_pci virtio_net virtio_blk virtio_scsi sd_mod sr_mod ata_piix isofs button evdev virtio-rng"
 mdir="$work/k/lib/modules/$kver"
 busybox depmod -b "$work/k" "$kver" || exit 1
 need=""
@@ -137,6 +161,36 @@ mkdir -p "$r/bin" "$r/sbin" "$r/usr/bin" "$r/usr/sbin" "$r/etc/acpi/PWRF" \
     "$r/data" "$r/www" || exit 1
 cp "$work/b/bin/busybox" "$r/bin/busybox" || exit 1
 
+# dropbear, its key tools and their shared libraries, found by ldd (the
+# unpacked glibc's loader in list mode, so only the unpacked libraries are
+# used, never the host's).
+mkdir -p "$work/s" "$r/lib/x86_64-linux-gnu" "$r/lib64" "$r/etc/dropbear" \
+    "$r/home" "$r/root" || exit 1
+for d in $sdebs; do dpkg-deb -x "$d" "$work/s" || exit 1; done
+s=$work/s
+sld=$s/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
+for b in usr/sbin/dropbear usr/bin/dropbearconvert usr/bin/dropbearkey; do
+	cp "$s/$b" "$r/$b" || exit 1
+	"$sld" --library-path "$s/lib/x86_64-linux-gnu:$s/usr/lib/x86_64-linux-gnu" \
+	    --list "$s/$b" >"$work/ldd" || { echo "tiny-guest: ldd $b failed" >&2; exit 1; }
+	if grep -q 'not found' "$work/ldd"; then
+		echo "tiny-guest: $b: $(grep 'not found' "$work/ldd" | head -n 1)" >&2
+		exit 1
+	fi
+	for l in $(sed -n 's/.*=> \([^ ]*\) .*/\1/p' "$work/ldd"); do
+		case $l in */ld-linux-*) continue ;; esac	# copied below
+		cp -L "$l" "$r/lib/x86_64-linux-gnu/${l##*/}" || exit 1
+	done
+done
+cp -L "$sld" "$r/lib/x86_64-linux-gnu/" &&
+    ln -s /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$r/lib64/" &&
+    cp "$awkf" "$r/etc/tiny-seed.awk" || exit 1
+echo 'root:*:0:0:root:/root:/bin/sh' >"$r/etc/passwd" &&
+    echo 'root:x:0:' >"$r/etc/group" &&
+    printf '/bin/sh\n/bin/ash\n' >"$r/etc/shells" &&
+    printf 'passwd: files\ngroup: files\nshadow: files\n' >"$r/etc/nsswitch.conf" &&
+    chmod 700 "$r/root" || exit 1
+
 cat >"$r/init" <<'EOF'
 #!/bin/busybox sh
 # herd tiny guest, PID 1 (tests/lib/tiny-guest.sh)
@@ -145,7 +199,55 @@ export PATH=/sbin:/usr/sbin:/bin:/usr/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
 say() { echo "herd-tiny: $*"; }
+
+# Logins and keys from the seed's user-data, then dropbear.
+sshd() {
+	k=/run/seed-ssh uid=1000 names="" hk=seed
+	mkdir -p $k && chmod 700 $k
+	[ -f /seed/user-data ] &&
+	    (umask 077; awk -v out=$k -f /etc/tiny-seed.awk /seed/user-data)
+	[ -f $k/users ] && while read -r id name; do
+		case $name in
+		[a-z_]*) ;;
+		*) continue ;;
+		esac
+		case $name in *[!a-zA-Z0-9_.-]*) continue ;; esac
+		[ ${#name} -le 32 ] || continue
+		if [ "$name" = root ]; then
+			home=/root u=0
+		elif grep -q "^$name:" /etc/passwd; then
+			continue	# named twice: the first wins
+		else
+			home=/home/$name u=$uid uid=$((uid + 1))
+			echo "$name:*:$u:$u::$home:/bin/sh" >>/etc/passwd
+			echo "$name:x:$u:" >>/etc/group
+		fi
+		mkdir -p $home/.ssh
+		[ -f $k/keys.$id ] && cat $k/keys.$id >>$home/.ssh/authorized_keys
+		chown -R $u:$u $home
+		chmod 700 $home $home/.ssh
+		names=$names${names:+,}$name
+	done <$k/users
+	if [ -s $k/host_ed25519 ] && dropbearconvert openssh dropbear \
+	    $k/host_ed25519 /etc/dropbear/ed25519 >/dev/null 2>&1; then :
+	else
+		hk=generated
+		dropbearkey -t ed25519 -f /etc/dropbear/ed25519 >/dev/null 2>&1 ||
+		    { say "sshd failed: no host key"; return; }
+	fi
+	rm -rf $k
+	dropbear -F -E -s -p 22 -r /etc/dropbear/ed25519 -P /run/dropbear.pid \
+	    2>>/var/log/dropbear.log &
+	# Say "up" only once it listens (0016: port 22; 0A: LISTEN).
+	n=0
+	until grep -q ':0016 00000000:0000 0A' /proc/net/tcp; do
+		[ $n -lt 50 ] || { say "sshd failed: not listening"; return; }
+		sleep 0.1; n=$((n + 1))
+	done
+	say "sshd up port 22 hostkey=$hk users=$names uptime=$(cut -d" " -f1 /proc/uptime)"
+}
 
 ip_static="" gw="" host=""
 for w in $(cat /proc/cmdline); do
@@ -157,7 +259,7 @@ for w in $(cat /proc/cmdline); do
 done
 
 modprobe -a virtio_pci virtio_net virtio_blk virtio_scsi sd_mod sr_mod \
-    ata_piix isofs button evdev 2>/dev/null
+    ata_piix isofs button evdev virtio-rng 2>/dev/null
 say "booted uptime=$(cut -d" " -f1 /proc/uptime)"
 
 # Block devices and NICs appear asynchronously after the drivers load.
@@ -213,6 +315,7 @@ for i in $(ls /sys/class/net | grep '^eth'); do
 	fi
 done
 httpd -p 80 -h /www
+sshd
 say "ready uptime=$(cut -d" " -f1 /proc/uptime)"
 while :; do sleep 3600; done
 EOF
@@ -261,7 +364,7 @@ qemu-img convert -q -f raw -O qcow2 "$work/disk.raw" "$work/disk.qcow2" || exit 
 
 mkdir -p "$work/out" &&
     mv "$work/vmlinuz" "$work/initrd.img" "$work/disk.qcow2" "$work/out/" &&
-    printf '%s\n%s\n' "$(basename "$kdeb")" "$(basename "$bdeb")" \
+    for d in $kdeb $bdeb $sdebs; do basename "$d"; done \
     >"$work/out/packages" && touch "$work/out/done" || exit 1
 rm -rf "$out" && mv "$work/out" "$out" || exit 1
 print_paths
