@@ -2,7 +2,8 @@
 # herd up / wait / status / snapshot / revert / inventory / exec / ssh
 # against a private libvirtd in a network namespace
 # (tests/lib/netns-libvirtd.sh) with three tiny guests under TCG (two groups
-# and one explicit VM).  The tiny guests have no sshd, so the ssh and
+# and one explicit VM).  The tiny guests run without sshd (herd.sshd=0:
+# 15-tiny-ssh logs in to them), so the ssh and
 # cloud-init stages are only reached here as failures:
 #  - up (apply, then wait for ip); wait --for running and --for ip print a
 #    line per VM with its elapsed time; the addresses are the planned ones;
@@ -48,7 +49,7 @@ accel: qemu
 images:
   tiny:
     path: $TINY_DISK
-    boot: {kernel: $TINY_KERNEL, initrd: $TINY_INITRD, cmdline: "$TINY_CMDLINE"}
+    boot: {kernel: $TINY_KERNEL, initrd: $TINY_INITRD, cmdline: "$TINY_CMDLINE herd.sshd=0"}
 networks:
   net: {mode: nat, cidr: 10.79.0.0/24}
 defaults: {image: tiny, cpus: 1, memory: 128MiB, disk: 64MiB, networks: [net]}

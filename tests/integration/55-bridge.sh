@@ -3,7 +3,7 @@
 # libvirt), so herd asks libvirt where each VM is.  Inside a private
 # network namespace (tests/lib/netns-libvirtd.sh): a Linux bridge with an
 # address and a dnsmasq serving DHCP on it, as a LAN would, and two tiny
-# guests (no sshd, no guest agent) attached to it:
+# guests (sshd off: herd.sshd=0; no guest agent) attached to it:
 #  - up --for ip: each VM's address comes from the host's ARP table
 #    ("arp") and is the one dnsmasq leased to the VM's MAC;
 #  - status --json, inventory json / ansible / hosts carry that address;
@@ -50,7 +50,7 @@ accel: qemu
 images:
   tiny:
     path: $TINY_DISK
-    boot: {kernel: $TINY_KERNEL, initrd: $TINY_INITRD, cmdline: "$TINY_CMDLINE"}
+    boot: {kernel: $TINY_KERNEL, initrd: $TINY_INITRD, cmdline: "$TINY_CMDLINE herd.sshd=0"}
 networks:
   lan: {mode: bridge, bridge: $br}
 defaults: {image: tiny, cpus: 1, memory: 128MiB, disk: 64MiB, networks: [lan]}

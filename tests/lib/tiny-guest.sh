@@ -35,7 +35,7 @@
 #	poweroff		on an ACPI power button (virsh shutdown)
 # Kernel command line: herd.ip=ADDR/PREFIX and herd.gw=GW give eth0 a static
 # address instead of DHCP; herd.hostname=NAME sets the name (the seed's
-# local-hostname otherwise).  Every interface without a static address runs
+# local-hostname otherwise); herd.sshd=0: no sshd (port 22 refuses).  Every interface without a static address runs
 # udhcpc, sending the host name.  busybox httpd on port 80 serves
 # /index.html: "hostname=H ip=A instance-id=I".
 #
@@ -249,9 +249,10 @@ sshd() {
 	say "sshd up port 22 hostkey=$hk users=$names uptime=$(cut -d" " -f1 /proc/uptime)"
 }
 
-ip_static="" gw="" host=""
+ip_static="" gw="" host="" want_sshd=1
 for w in $(cat /proc/cmdline); do
 	case $w in
+	herd.sshd=0) want_sshd="" ;;
 	herd.ip=*) ip_static=${w#*=} ;;
 	herd.gw=*) gw=${w#*=} ;;
 	herd.hostname=*) host=${w#*=} ;;
@@ -295,6 +296,7 @@ for d in /dev/sr0 /dev/sr1 /dev/vdb /dev/vdc /dev/vdd /dev/sda /dev/sdb; do
 done
 [ -n "$host" ] || host=tiny
 hostname "$host"
+echo "$host" >/etc/hostname
 echo "$iid" >/run/iid
 
 mkdir -p /etc/acpi/PWRF
@@ -315,7 +317,7 @@ for i in $(ls /sys/class/net | grep '^eth'); do
 	fi
 done
 httpd -p 80 -h /www
-sshd
+[ -n "$want_sshd" ] && sshd
 say "ready uptime=$(cut -d" " -f1 /proc/uptime)"
 while :; do sleep 3600; done
 EOF
