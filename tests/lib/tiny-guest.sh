@@ -29,7 +29,8 @@
 #				cdrom on ide or virtio-scsi, or a virtio disk)
 #	ip IFACE ADDR/PREFIX	an address, from DHCP or the static one
 #	sshd up port 22 hostkey=seed|generated users=U,... uptime=S
-#				dropbear listens (see "SSH" below)
+#				dropbear listens (see "SSH" below); started
+#				just before "ready", it may come after it
 #	ready uptime=S		up: after the DHCP lease, or after 10 s of
 #				trying (udhcpc then goes on in the background)
 #	poweroff		on an ACPI power button (virsh shutdown)
@@ -317,7 +318,10 @@ for i in $(ls /sys/class/net | grep '^eth'); do
 	fi
 done
 httpd -p 80 -h /www
-[ -n "$want_sshd" ] && sshd
+# In the background: dropbear waits for the kernel's random pool, which
+# without a virtio-rng (herd's domains have one) takes many seconds under
+# TCG; "ready" must not wait for it.
+[ -n "$want_sshd" ] && sshd &
 say "ready uptime=$(cut -d" " -f1 /proc/uptime)"
 while :; do sleep 3600; done
 EOF
