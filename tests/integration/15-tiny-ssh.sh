@@ -9,6 +9,7 @@
 #    "sshd up ... hostkey=seed users=tiny";
 #  - `herd exec -- uname -n`: each VM answers its own name; `herd ssh NAME
 #    -- CMD` runs CMD through a shell (cat /etc/hostname, a pipe, $?);
+#    `herd ssh NAME` gives a shell, on a pty when on a terminal;
 #  - OpenSSH with herd's `inventory --format ssh-config` and known_hosts
 #    (StrictHostKeyChecking yes) logs in, with the fleet key and with the
 #    second key; with an empty known_hosts it refuses;
@@ -31,7 +32,7 @@ fail() {
 	exit 1
 }
 
-herd_test_need jq ssh ssh-keygen busybox
+herd_test_need jq ssh ssh-keygen busybox script
 herd_test_guest tiny
 herd_test_start
 
@@ -159,6 +160,12 @@ done
 [ "$(h ssh lb -- 'echo one two | tr a-z A-Z')" = "ONE TWO" ] || fail "ssh: no shell pipe"
 h ssh lb -- 'exit 7'
 [ $? -eq 7 ] || fail "ssh lb -- exit 7: status not passed on"
+# A login shell: commands on stdin, and on a terminal (a pty in the guest).
+[ "$(echo 'uname -n; exit 0' | h ssh web-1)" = web-1 ] || fail "ssh web-1 with a shell on stdin"
+printf 'tty; exit 5\n' | libvirt_ns_exec script -qec "$HERD -f $w/t15.yaml \
+    -c '$HERD_TEST_URI' --state-dir $w/state ssh lb" /dev/null >"$out" 2>&1
+[ $? -eq 5 ] || fail "ssh lb on a terminal: exit status"
+grep -q '^/dev/pts/' "$out" || fail "ssh lb on a terminal: no pty in the guest"
 
 # --- OpenSSH with herd's ssh-config and known_hosts
 h inventory --format ssh-config >"$w/ssh_config" || fail "inventory ssh-config"
