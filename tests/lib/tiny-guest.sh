@@ -2,7 +2,9 @@
 # Build the tiny test guest, offline, from Debian's archive: the Debian cloud
 # kernel (linux-image-cloud-amd64) and a busybox (busybox-static) initramfs
 # with dropbear (dropbear-bin and the libraries it loads), plus a small
-# qcow2 disk.  Boots in about 2 s under TCG; runs in 64 MiB.
+# qcow2 disk.  Boots in about 2 s under TCG; give it 80 MiB of memory (the
+# cloud kernel unpacks itself into 51.5 MiB above 16 MiB: 64 MiB cannot boot
+# it, and 72 MiB runs out while unpacking the initramfs).
 #
 #	eval "$(sh tests/lib/tiny-guest.sh)"	# or: sh tests/lib/tiny-guest.sh
 #
@@ -16,8 +18,9 @@
 #
 # Everything lives in ${HERD_TEST_CACHE:-/var/cache/herd-test}/tiny-KEY,
 # KEY being a hash of this script and of tiny-seed.awk beside it: it is
-# rebuilt only when the recipe changes.  A lock serialises concurrent builds.  Exit 77 when this machine
-# cannot build it (not root, no apt-get), 1 on failure.
+# rebuilt only when the recipe changes.  A lock serialises concurrent
+# builds.  Exit 77 when this machine cannot build it (not root, no
+# apt-get), 1 on failure.
 #
 # What the guest does (its /init, below) and prints on the serial console,
 # each line starting "herd-tiny: " so a test can grep the log:
@@ -36,7 +39,8 @@
 #	poweroff		on an ACPI power button (virsh shutdown)
 # Kernel command line: herd.ip=ADDR/PREFIX and herd.gw=GW give eth0 a static
 # address instead of DHCP; herd.hostname=NAME sets the name (the seed's
-# local-hostname otherwise); herd.sshd=0: no sshd (port 22 refuses).  Every interface without a static address runs
+# local-hostname otherwise; also in /etc/hostname); herd.sshd=0: no sshd
+# (port 22 refuses).  Every interface without a static address runs
 # udhcpc, sending the host name.  busybox httpd on port 80 serves
 # /index.html: "hostname=H ip=A instance-id=I".
 #
