@@ -4,7 +4,7 @@
 # libvirtd in a network namespace (tests/lib/netns-libvirtd.sh):
 #  - tiny-seed.awk (the guest's user-data reader) on herd's own user-data
 #    and on hand-written shapes (flow lists, quoting, "- default", nesting);
-#  - a fleet of 3 tiny guests (80 and 96 MiB, ssh.user "tiny", a second
+#  - a fleet of 3 tiny guests (96 MiB each, ssh.user "tiny", a second
 #    authorized key) through `herd up --for ssh`: each console says
 #    "sshd up ... hostkey=seed users=tiny";
 #  - `herd exec -- uname -n`: each VM answers its own name; `herd ssh NAME
@@ -29,6 +29,10 @@ out=""
 fail() {
 	echo "$T: FAIL: $*" >&2
 	[ -n "$out" ] && [ -f "$out" ] && tail -n 20 "$out" >&2
+	for _l in $(find "${HERD_POOL_DIR:-/nonexistent}" -name '*.console.log' 2>/dev/null); do
+		echo "--- $_l" >&2
+		grep -a 'herd-tiny: \|Kernel panic\|Out of memory\|oom' "$_l" | tail -n 12 >&2
+	done
 	exit 1
 }
 
@@ -99,11 +103,11 @@ networks:
 ssh:
   user: tiny
   authorized_keys: ["$(cat "$w/extra.pub")"]
-defaults: {image: tiny, cpus: 1, memory: 80MiB, disk: 64MiB, networks: [net]}
+defaults: {image: tiny, cpus: 1, memory: 96MiB, disk: 64MiB, networks: [net]}
 groups:
   web: {count: 2, name: "web-{{index}}"}
 vms:
-  lb: {ip: 10.81.0.50, memory: 96MiB}
+  lb: {ip: 10.81.0.50}
 EOF
 h() { libvirt_ns_exec "$HERD" -f "$w/t15.yaml" -c "$HERD_TEST_URI" \
     --state-dir "$w/state" "$@"; }
@@ -137,10 +141,9 @@ for vm in $vms; do
 	b=$(sed -n 's/^herd-tiny: booted uptime=\([0-9.]*\).*/\1/p' "$l" | head -n 1)
 	up=$(sed -n 's/^herd-tiny: sshd up .* uptime=\([0-9.]*\).*/\1/p' "$l" | head -n 1)
 	dom=$(jq -r --arg n "$vm" '.vms[] | select(.name == $n) | .domain' "$w/st.json")
-	mem=80; [ "$vm" = lb ] && mem=96
 	pid=$(pgrep -f "guest=$dom,.*$HERD_POOL_DIR/" | head -n 1)
 	rss=$([ -n "$pid" ] && awk '$1 == "VmRSS:" {print $2 / 1024}' "/proc/$pid/status")
-	echo "$T: $vm ($mem MiB): kernel to /init ${b}s, to sshd up ${up}s (guest uptime); qemu VmRSS ${rss:-?} MiB"
+	echo "$T: $vm (96 MiB): kernel to /init ${b}s, to sshd up ${up}s (guest uptime); qemu VmRSS ${rss:-?} MiB"
 done
 
 # --- exec: every VM answers its own name, through a shell
