@@ -45,12 +45,12 @@ static const struct fleet_spec *resolve(struct expander *x, const struct ynode *
 
 static const char *domain_of(struct yarena *a, const char *fleet, const char *name)
 {
-	size_t fl = strlen(fleet), nl = strlen(name);
-	char *s = yarena_alloc(a, fl + nl + 2);
+	size_t fl = strlen(fleet), nl = strlen(name), sl = strlen(FLEET_SEP);
+	char *s = yarena_alloc(a, fl + sl + nl + 1);
 
 	memcpy(s, fleet, fl);
-	s[fl] = '-';
-	memcpy(s + fl + 1, name, nl + 1);
+	memcpy(s + fl, FLEET_SEP, sl);
+	memcpy(s + fl + sl, name, nl + 1);
 	return s;
 }
 

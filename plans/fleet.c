@@ -153,6 +153,17 @@ void fleet_free(struct fleet *f)
 	free(f);
 }
 
+bool fleet_name_reserved(const char *name)
+{
+	static const char *const reserved[] = { "images" };
+	size_t i;
+
+	for (i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+		if (strcmp(name, reserved[i]) == 0)
+			return true;
+	return false;
+}
+
 const struct fleet_vm *fleet_find_vm(const struct fleet *f, const char *name)
 {
 	size_t i;

@@ -28,6 +28,13 @@
 #define FLEET_MAX_DEPTH 64		/* YAML nesting */
 #define FLEET_MAX_NODES 2000000		/* YAML nodes, counting each alias use in full */
 
+/* libvirt names join the fleet's name to a member's with FLEET_SEP:
+ * domain "<fleet>--<vm>", network "herd-<fleet>--<net>", pool
+ * "herd-<fleet>".  A fleet name holds no "--" and does not end with '-',
+ * so the first "--" of a name ends the fleet part, and no fleet pool can
+ * be the shared "herd--images". */
+#define FLEET_SEP "--"
+
 enum fleet_accel { FLEET_ACCEL_AUTO, FLEET_ACCEL_KVM, FLEET_ACCEL_QEMU };
 enum fleet_netmode { FLEET_NET_NAT, FLEET_NET_ISOLATED, FLEET_NET_BRIDGE };
 enum fleet_clone { FLEET_CLONE_LINKED, FLEET_CLONE_FULL };
@@ -99,7 +106,7 @@ struct fleet_nic {
 
 struct fleet_vm {
 	const char *name;		/* "web-1" */
-	const char *domain;		/* "<fleet>-<name>": the libvirt domain */
+	const char *domain;		/* "<fleet>--<name>": the libvirt domain */
 	const char *group;		/* group name, or NULL for an entry of vms: */
 	unsigned index;			/* 1-based within the group; 0 for vms: */
 	const struct fleet_spec *spec;
@@ -177,6 +184,10 @@ struct fleet *fleet_load_mem(const char *file, const char *dir, const char *data
 			     size_t len, struct fleet_diags *diags);
 
 void fleet_free(struct fleet *f);
+
+/* True for fleet names herd keeps for itself: "images" (an older herd's
+ * shared image pool was herd-images, which that fleet's pool would be). */
+bool fleet_name_reserved(const char *name);
 
 /* The VM called name, or NULL. */
 const struct fleet_vm *fleet_find_vm(const struct fleet *f, const char *name);

@@ -47,6 +47,16 @@ static int check_fleet_name(struct check_ctx *c, const struct check_field *fl,
 		return check_errf(c, val, "fleet name \"%s\" is not valid (use a "
 				  "lower-case letter, then up to 30 lower-case "
 				  "letters, digits or '-')", val->str);
+	/* "--" joins the fleet to its members in libvirt names: the first
+	 * "--" of a name must end the fleet part */
+	if (strstr(val->str, FLEET_SEP) != NULL || val->str[val->len - 1] == '-')
+		return check_errf(c, val, "fleet name \"%s\" may not hold \"--\" nor "
+				  "end with '-' (herd joins the fleet's name to its "
+				  "VMs' and networks' with \"--\")", val->str);
+	if (fleet_name_reserved(val->str))
+		return check_errf(c, val, "fleet name \"%s\" is reserved (an older "
+				  "herd's shared image pool is herd-%s; choose another "
+				  "name)", val->str, val->str);
 	*(const char **)((char *)dst + fl->off) = val->str;
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include "common/buf.h"
 #include "common/hash.h"
 #include "common/mem.h"
+#include "plans/strset.h"
 
 static const char *const field_names[PLAN_F_COUNT] = {
 	"image", "disk", "clone", "seed", "networks", "mac", "ip",
@@ -19,6 +20,21 @@ const char *plan_field_name(enum plan_field f)
 }
 
 char *plan_net_name(const char *fleet, const char *net)
+{
+	return xasprintf(PLAN_NET_PREFIX "%s" FLEET_SEP "%s", fleet, net);
+}
+
+char *plan_net_prefix(const char *fleet)
+{
+	return xasprintf(PLAN_NET_PREFIX "%s-", fleet);
+}
+
+char *plan_legacy_domain(const char *fleet, const char *vm)
+{
+	return xasprintf("%s-%s", fleet, vm);
+}
+
+char *plan_legacy_net_name(const char *fleet, const char *net)
 {
 	return xasprintf(PLAN_NET_PREFIX "%s-%s", fleet, net);
 }
@@ -345,14 +361,32 @@ static bool boots_installer(const struct fleet_vm *vm)
 	return vm->spec->bootstrap == FLEET_BOOT_KICKSTART && vm->spec->install.kernel != NULL;
 }
 
+/* A domain of this fleet under another name than the one wanted now (an
+ * older herd's "<fleet>-<vm>"): made again under the new name. */
+static struct plan_action *diff_renamed(const struct fleet_vm *vm,
+					const struct plan_hashes *h,
+					const struct plan_obs_vm *o, struct acts *l)
+{
+	char why[sizeof l->a->why];
+	struct plan_action *a = act_add(l, PLAN_RECREATE, vm->domain);
+
+	a->changed = strcmp(o->h.spec, h->spec) != 0 ?
+		     changed_fields(h, &o->h, why, sizeof why) : 0;
+	a->old = xstrdup(o->domain);
+	snprintf(a->why, sizeof a->why, "renamed: %.60s -> %.60s", o->domain, vm->domain);
+	return a;
+}
+
 static void diff_vm(const struct fleet_vm *vm, const struct plan_hashes *h,
-		    const struct plan_obs_vm *o, struct acts *l)
+		    const struct plan_obs_vm *o, bool renamed, struct acts *l)
 {
 	char why[sizeof l->a->why];
 	struct plan_action *a;
 
 	if (o == NULL) {
 		a = act_add(l, PLAN_CREATE, vm->domain);
+	} else if (renamed) {
+		a = diff_renamed(vm, h, o, l);
 	} else if (strcmp(o->h.spec, h->spec) != 0) {
 		a = diff_changed_spec(vm, h, o, l);
 	} else if (o->installing && o->state == PLAN_DOM_OFF) {
@@ -396,41 +430,71 @@ static bool in_sorted(const char **sorted, size_t n, const char *s)
 	return bsearch(&s, sorted, n, sizeof *sorted, cmp_cstr) != NULL;
 }
 
+static size_t find_net(const struct plan_observed *obs, const char *name)
+{
+	size_t j;
+
+	for (j = 0; j < obs->n_nets && strcmp(obs->nets[j].name, name) != 0; j++)
+		;
+	return j;
+}
+
+/* The action for network net, named want; *old gets the older herd's name
+ * when the network is found under it (renamed), for the caller to keep
+ * out of the deletes. */
+static void diff_network(const struct fleet *f, const struct fleet_network *net,
+			 const char *want, const struct plan_observed *obs,
+			 struct acts *l, char **old)
+{
+	char hash[PLAN_FIELD_HEX + 1];
+	struct plan_action *a = NULL;
+	size_t j = find_net(obs, want);
+
+	plan_net_hash(net, hash);
+	if (j == obs->n_nets) {
+		*old = plan_legacy_net_name(f->name, net->name);
+		if (find_net(obs, *old) == obs->n_nets) {
+			free(*old);
+			*old = NULL;
+			a = act_add(l, PLAN_NET_CREATE, want);
+		} else {
+			a = act_add(l, PLAN_NET_RECREATE, want);
+			a->old = xstrdup(*old);
+			snprintf(a->why, sizeof a->why, "renamed: %.60s -> %.60s", *old, want);
+		}
+	} else if (strcmp(obs->nets[j].hash, hash) != 0) {
+		a = act_add(l, PLAN_NET_RECREATE, want);
+	} else if (!obs->nets[j].active) {
+		a = act_add(l, PLAN_NET_START, want);
+	}
+	if (a != NULL)
+		a->net = net;
+}
+
 static void diff_networks(const struct fleet *f, const struct plan_observed *obs,
 			  struct acts *l)
 {
-	char **want = xcalloc(f->n_networks + 1, sizeof *want);
-	char hash[PLAN_FIELD_HEX + 1];
-	size_t i, j, n = 0;
-	struct plan_action *a;
+	char **keep = xcalloc(2 * f->n_networks + 1, sizeof *keep);
+	size_t i, n = 0;
 
 	for (i = 0; i < f->n_networks; i++) {
 		const struct fleet_network *net = &f->networks[i];
+		char *old = NULL;
 
 		if (net->mode == FLEET_NET_BRIDGE)
 			continue;	/* an existing host bridge: nothing to make */
-		want[n] = plan_net_name(f->name, net->name);
-		for (j = 0; j < obs->n_nets && strcmp(obs->nets[j].name, want[n]) != 0; j++)
-			;
-		plan_net_hash(net, hash);
-		a = NULL;
-		if (j == obs->n_nets)
-			a = act_add(l, PLAN_NET_CREATE, want[n]);
-		else if (strcmp(obs->nets[j].hash, hash) != 0)
-			a = act_add(l, PLAN_NET_RECREATE, want[n]);
-		else if (!obs->nets[j].active)
-			a = act_add(l, PLAN_NET_START, want[n]);
-		if (a != NULL)
-			a->net = net;
-		n++;
+		keep[n] = plan_net_name(f->name, net->name);
+		diff_network(f, net, keep[n++], obs, l, &old);
+		if (old != NULL)
+			keep[n++] = old;
 	}
-	qsort(want, n, sizeof *want, cmp_cstr);
+	qsort(keep, n, sizeof *keep, cmp_cstr);
 	for (i = 0; i < obs->n_nets; i++)
-		if (!in_sorted((const char **)want, n, obs->nets[i].name))
+		if (!in_sorted((const char **)keep, n, obs->nets[i].name))
 			act_add(l, PLAN_NET_DELETE, obs->nets[i].name);
 	for (i = 0; i < n; i++)
-		free(want[i]);
-	free(want);
+		free(keep[i]);
+	free(keep);
 }
 
 /* Volumes in the fleet pool that neither a desired VM nor a tagged domain
@@ -498,11 +562,43 @@ static void order_by_kind(struct acts *l, struct plan *p)
 	free(l->a);
 }
 
+/* The observed domain of each desired VM: the one with its name, else
+ * (renamed[i] set) an unclaimed one of this fleet whose tag names the VM
+ * (an older herd's "<fleet>-<vm>").  claimed[k] marks obs->vms[k] taken. */
+static void match_vms(const struct fleet *f, const struct plan_observed *obs,
+		      const struct plan_obs_vm **sorted, const struct plan_obs_vm **match,
+		      bool *renamed, bool *claimed)
+{
+	struct strset *by_name = strset_new(obs->n_vms);
+	size_t i, k;
+
+	for (i = 0; i < f->n_vms; i++) {
+		match[i] = find_obs(sorted, obs->n_vms, f->vms[i].domain);
+		if (match[i] != NULL)
+			claimed[match[i] - obs->vms] = true;
+	}
+	for (k = 0; k < obs->n_vms; k++)
+		if (!claimed[k] && obs->vms[k].name != NULL)
+			strset_add(by_name, obs->vms[k].name, strlen(obs->vms[k].name), k, NULL);
+	for (i = 0; i < f->n_vms; i++) {
+		const char *name = f->vms[i].name;
+
+		if (match[i] != NULL || !strset_find(by_name, name, strlen(name), &k) ||
+		    claimed[k])
+			continue;
+		match[i] = &obs->vms[k];
+		renamed[i] = claimed[k] = true;
+	}
+	strset_free(by_name);
+}
+
 void plan_build(const struct fleet *f, const char *const *seed_hashes,
 		const struct plan_observed *obs, struct plan *p)
 {
 	const struct plan_obs_vm **sorted = xcalloc(obs->n_vms + 1, sizeof *sorted);
-	const char **want = xcalloc(f->n_vms + 1, sizeof *want);
+	const struct plan_obs_vm **match = xcalloc(f->n_vms + 1, sizeof *match);
+	bool *renamed = xcalloc(f->n_vms + 1, sizeof *renamed);
+	bool *claimed = xcalloc(obs->n_vms + 1, sizeof *claimed);
 	struct acts l = { NULL, 0, 0 }, vml = { NULL, 0, 0 };
 	struct plan_hashes h;
 	size_t i;
@@ -517,16 +613,14 @@ void plan_build(const struct fleet *f, const char *const *seed_hashes,
 		free(pool);
 	}
 	diff_networks(f, obs, &l);
-	for (i = 0; i < f->n_vms; i++)
-		want[i] = f->vms[i].domain;
-	qsort(want, f->n_vms, sizeof *want, cmp_cstr);
+	match_vms(f, obs, sorted, match, renamed, claimed);
 	for (i = 0; i < obs->n_vms; i++)
-		if (!in_sorted(want, f->n_vms, obs->vms[i].domain))
+		if (!claimed[i])
 			act_add(&l, PLAN_DELETE, obs->vms[i].domain);
 	diff_volumes(f, obs, sorted, &l);
 	for (i = 0; i < f->n_vms; i++) {
 		plan_vm_hashes(&f->vms[i], seed_hashes ? seed_hashes[i] : NULL, &h);
-		diff_vm(&f->vms[i], &h, find_obs(sorted, obs->n_vms, f->vms[i].domain), &vml);
+		diff_vm(&f->vms[i], &h, match[i], renamed[i], &vml);
 	}
 	desired_fp(f, vml.a, vml.n, p->desired_fp);
 	for (i = 0; i < vml.n; i++) {
@@ -537,15 +631,19 @@ void plan_build(const struct fleet *f, const char *const *seed_hashes,
 	order_by_kind(&l, p);
 	plan_observed_fingerprint(obs, p->observed_fp);
 	free(sorted);
-	free(want);
+	free(match);
+	free(renamed);
+	free(claimed);
 }
 
 void plan_release(struct plan *p)
 {
 	size_t i;
 
-	for (i = 0; i < p->n; i++)
+	for (i = 0; i < p->n; i++) {
 		free(p->acts[i].object);
+		free(p->acts[i].old);
+	}
 	free(p->acts);
 	memset(p, 0, sizeof *p);
 }

@@ -47,7 +47,8 @@ struct plan_hashes {
 enum plan_dom_state { PLAN_DOM_OFF, PLAN_DOM_RUNNING, PLAN_DOM_OTHER };
 
 struct plan_obs_vm {
-	char *domain;			/* libvirt name, "<fleet>-<vm>" */
+	char *domain;			/* libvirt name, "<fleet>--<vm>" (older
+					 * herds: "<fleet>-<vm>") */
 	char *name;			/* vm name from the metadata */
 	struct plan_hashes h;		/* from the metadata ("" when absent) */
 	unsigned cpus;			/* what it runs with (live when running) */
@@ -61,12 +62,13 @@ struct plan_obs_vm {
 };
 
 struct plan_obs_net {
-	char *name;			/* "herd-<fleet>-<net>" */
+	char *name;			/* "herd-<fleet>--<net>" (older herds:
+					 * "herd-<fleet>-<net>") */
 	bool active;
 	char hash[PLAN_FIELD_HEX + 1];	/* plan_net_hash when made, from its tag */
 };
 
-#define PLAN_NET_PREFIX "herd-"	/* networks are herd-<fleet>-<net> */
+#define PLAN_NET_PREFIX "herd-"	/* networks are herd-<fleet>--<net> */
 
 struct plan_observed {
 	struct plan_obs_vm *vms;	/* domains tagged for this fleet */
@@ -100,8 +102,17 @@ void plan_observed_fingerprint(const struct plan_observed *o, char out[65]);
  * caller frees), or NULL when the name is not one herd gives. */
 char *plan_vol_owner(const char *vol);
 
-/* "herd-<fleet>-<net>", caller frees. */
+/* "herd-<fleet>--<net>", caller frees. */
 char *plan_net_name(const char *fleet, const char *net);
+/* "herd-<fleet>-": what the names of fleet's networks start with, those
+ * an older herd made ("herd-<fleet>-<net>") included; caller frees.  Other
+ * fleets' networks may start with it too: only the tag tells. */
+char *plan_net_prefix(const char *fleet);
+/* The names an older herd gave (before names were joined with "--"):
+ * "<fleet>-<vm>" and "herd-<fleet>-<net>"; caller frees.  The planner
+ * renames such objects (recreates them under the new name). */
+char *plan_legacy_domain(const char *fleet, const char *vm);
+char *plan_legacy_net_name(const char *fleet, const char *net);
 /* "herd-<fleet>", caller frees. */
 char *plan_pool_name(const char *fleet);
 
@@ -145,6 +156,9 @@ struct plan_action {
 	const struct fleet_vm *vm;		/* desired VM, or NULL */
 	const struct fleet_network *net;	/* NET_*: the network, else NULL */
 	char *object;				/* domain, network or volume name */
+	char *old;				/* RECREATE, NET_RECREATE: the name it
+						 * has now when it is renamed (made by
+						 * an older herd), else NULL */
 	struct plan_hashes h;			/* desired hashes (VM actions) */
 	unsigned changed;			/* RECREATE, RESEED: bits of enum plan_field */
 	bool restart;				/* UPDATE, RESEED, RESTART: running,

@@ -79,6 +79,11 @@ static void action_json(const struct plan_action *a, struct buf *out)
 		jsonw_key(out, "spec");
 		jsonw_str(out, a->h.spec);
 	}
+	if (a->old != NULL) {
+		buf_adds(out, ", ");
+		jsonw_key(out, "renamed_from");
+		jsonw_str(out, a->old);
+	}
 	if (a->kind == PLAN_RECREATE || a->kind == PLAN_RESEED) {
 		buf_adds(out, ", \"changed\": [");
 		for (f = 0; f < PLAN_F_COUNT; f++)

@@ -2,7 +2,7 @@
  *
  * Keys (all scalars are strings unless noted):
  *   name, hostname   the VM's name ("web-01")
- *   domain           the libvirt domain ("lab-web-01")
+ *   domain           the libvirt domain ("lab--web-01")
  *   fleet            the fleet's name
  *   group            the group's name, "" for an entry of vms:
  *   index            1-based index zero-padded to the width of the group's

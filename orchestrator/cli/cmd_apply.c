@@ -31,7 +31,7 @@ const char cmd_apply_help[] =
 	"                 plan is empty (also the way to apply on test:///default,\n"
 	"                 whose state lives only as long as one connection)\n"
 	"\n"
-	"The pools herd-<fleet> and herd-images are folders under $HERD_POOL_DIR\n"
+	"The pools herd-<fleet> and herd--images are folders under $HERD_POOL_DIR\n"
 	"on the libvirt host, else /var/lib/herd for a system daemon, else the\n"
 	"state folder's .pools.\n";
 
@@ -132,7 +132,7 @@ static void print_summary(const struct handle *s, const struct apply_report *rep
 				 "(herd apply --restart)", a->object, a->why);
 	}
 	if (rep->n_uploaded > 0)
-		printf("Uploaded %zu base image%s into herd-images.\n", rep->n_uploaded,
+		printf("Uploaded %zu base image%s into herd--images.\n", rep->n_uploaded,
 		       rep->n_uploaded == 1 ? "" : "s");
 	printf("Apply: %zu created, %zu updated, %zu recreated, %zu deleted, %zu failed.\n",
 	       ok[PLAN_CREATE],

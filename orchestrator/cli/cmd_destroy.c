@@ -17,7 +17,7 @@ const char cmd_destroy_help[] =
 	"\n"
 	"Remove the fleet's domains (with their snapshots), its pool herd-<fleet>\n"
 	"with every disk and seed in it, and its networks.  Only objects tagged\n"
-	"for this fleet are touched; the shared image pool herd-images stays.\n"
+	"for this fleet are touched; the shared image pool herd--images stays.\n"
 	"A file in the pool that herd did not name stays, and the pool with it\n"
 	"(exit 1, naming it).  Running it again when nothing is left does nothing.\n";
 

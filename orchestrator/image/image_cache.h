@@ -75,7 +75,7 @@ int image_cache_ensure(const struct image_src *src, const char *cache_dir,
 /* Serialise work on something named `what` across herd processes of this
  * user: flock cache_dir/.<what>.lock (cache_dir NULL: the default).  For
  * work outside the cache that has no lock of its own, like uploading a
- * base image into libvirt's herd-images pool.  Blocks; returns a handle
+ * base image into libvirt's herd--images pool.  Blocks; returns a handle
  * for image_cache_unlock, or -1 with err. */
 int image_cache_lock(const char *cache_dir, const char *what, struct herd_err *err);
 

@@ -19,13 +19,13 @@
 #include "seed/iso.h"
 #include "seed/kickstart.h"
 
-/* A base image made ready in herd-images, per struct fleet_image. */
+/* A base image made ready in herd--images, per struct fleet_image. */
 struct base {
 	bool needed;
 	char *path;		/* volume path on the libvirt host */
-	char *vol;		/* volume name in herd-images */
+	char *vol;		/* volume name in herd--images */
 	const char *format;	/* "qcow2" / "raw" */
-	bool uploaded;		/* this apply put it into herd-images */
+	bool uploaded;		/* this apply put it into herd--images */
 	struct herd_err err;	/* why it is not ready */
 };
 
@@ -152,7 +152,8 @@ static int prepare(struct run *r, struct herd_err *err)
 	/* a changed network is made again: its VMs are recreated after */
 	for (i = 0; i < p->n; i++)
 		if (p->acts[i].kind == PLAN_NET_RECREATE &&
-		    virt_net_remove(r->v, r->f->name, p->acts[i].object, err) < 0)
+		    virt_net_remove(r->v, r->f->name,
+				    p->acts[i].old ? p->acts[i].old : p->acts[i].object, err) < 0)
 			return -1;
 	if (virt_pool_ensure(r->v, r->f->name, r->pool, r->pool_dir, err) < 0 ||
 	    ensure_networks(r, err) < 0)
@@ -201,7 +202,7 @@ static int file_sha256(const char *path, char out[HASH_HEX_MAX], struct herd_err
 	return 0;
 }
 
-/* Into herd-images under its sha256, unless there already.  Another herd
+/* Into herd--images under its sha256, unless there already.  Another herd
  * (another fleet) may want the same image at the same moment: the check
  * and the upload run under a lock, or one would replace the volume the
  * other is writing. */
@@ -223,7 +224,7 @@ static int upload_base(struct run *r, const struct image_entry *e, const char *s
 }
 
 /* One base image: verified locally (downloaded for url:), then uploaded
- * into herd-images once, named by its sha256. */
+ * into herd--images once, named by its sha256. */
 static int ensure_base(struct run *r, const struct fleet_image *im, struct base *b,
 		       const char *images_dir)
 {
@@ -383,7 +384,7 @@ static int vm_create(struct run *r, const struct plan_action *a, struct herd_err
 	char *disk = NULL, *seed = NULL;
 	int rc = -1;
 
-	if (a->kind == PLAN_RECREATE && remove_vm(r, a->object, err) < 0)
+	if (a->kind == PLAN_RECREATE && remove_vm(r, a->old ? a->old : a->object, err) < 0)
 		return herd_errctx(err, "remove old domain");
 	if (vm_disk(r, a->vm, &disk, err) < 0) {
 		herd_errctx(err, "disk");

@@ -2,7 +2,7 @@
  *
  * apply_run() first does the shared work in order (the fleet pool, the
  * networks with every VM's DHCP host, deletions, base images into
- * herd-images), then hands the VM actions to a bounded pool of worker
+ * herd--images), then hands the VM actions to a bounded pool of worker
  * threads sharing one libvirt connection.  Per VM: disk volume (linked or
  * full clone, or blank), seed ISO uploaded into the fleet pool, define,
  * start.  A domain is defined only after its disk and seed exist, so an
@@ -36,7 +36,7 @@ struct apply_opts {
 	int jobs;			/* workers, 1..APPLY_MAX_JOBS; 0: default */
 	bool restart;			/* UPDATE of a running VM: power-cycle it */
 	const char *pool_base;		/* folder on the libvirt host holding the
-					 * pools herd-<fleet> and herd-images */
+					 * pools herd-<fleet> and herd--images */
 	const char *cache_dir;		/* image cache for url: images; NULL: default */
 	const struct vmseed *seeds;	/* NULL: no seeds (every VM bootstrap none) */
 	apply_done_fn on_done;		/* may be NULL */
@@ -48,7 +48,7 @@ struct apply_opts {
 struct apply_report {
 	struct herd_err *results;	/* [p->n] */
 	size_t n_ok, n_failed;
-	size_t n_uploaded;		/* base images this apply put into herd-images */
+	size_t n_uploaded;		/* base images this apply put into herd--images */
 };
 
 /* Apply plan p (built from f) over connection v.  Returns 0 when every

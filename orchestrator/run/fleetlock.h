@@ -1,11 +1,11 @@
 /* orchestrator/run/fleetlock.h — the fleet lock: one apply or destroy of a
  * fleet at a time on a libvirt daemon, whoever runs it.
  *
- * The lock is the volume `<fleet>.lock` in the shared pool herd-images
+ * The lock is the volume `<fleet>.lock` in the shared pool herd--images
  * (virt_lock.h: libvirt creates a volume name once, atomically, for every
  * client of the daemon).  Not the fleet's own pool: a lock that made that
  * pool would change what plan observes (a saved plan of a new fleet would
- * be stale at once), and destroy deletes that pool.  herd-images holds
+ * be stale at once), and destroy deletes that pool.  herd--images holds
  * `<sha256>.<format>` and `<sha256>.ok` volumes besides; a fleet name is
  * at most 31 characters, so `<fleet>.lock` cannot be one of them.
  *
@@ -47,7 +47,7 @@ struct fleetlock_holder {
 
 struct fleetlock;
 
-/* Take fleet's lock on v for verb, making the pool herd-images (in
+/* Take fleet's lock on v for verb, making the pool herd--images (in
  * images_dir on the libvirt host) first if it is missing.  Returns the
  * lock (fleetlock_release), or NULL with err: HERD_E_STATE "fleet 'F' is
  * busy: ..." naming the holder when another herd holds it, HERD_E_VIRT

@@ -383,7 +383,7 @@ static int observe_networks(struct virt *v, const char *fleet, struct plan_obser
 			    struct herd_err *err)
 {
 	virNetworkPtr *nets = NULL;
-	char *prefix = plan_net_name(fleet, ""), *xml, *mark;
+	char *prefix = plan_net_prefix(fleet), *xml, *mark;
 	struct plan_obs_net *o;
 	const char *tag;
 	int n, i;

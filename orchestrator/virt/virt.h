@@ -9,7 +9,7 @@
  *
  * Objects herd owns carry its mark: domains and networks a <metadata>
  * element in VIRT_XMLNS (<herd:vm fleet=... name=... spec=... />,
- * <herd:net fleet=... />); pools herd-<fleet> and herd-images a
+ * <herd:net fleet=... />); pools herd-<fleet> and herd--images a
  * <source><vendor name='herd'/><product name='fleet=F' or 'images'/>
  * (virt_own.h).  No function here adopts, changes or deletes an object
  * without its fleet's mark: it refuses (HERD_E_STATE, naming the object
@@ -28,7 +28,7 @@
 
 #define VIRT_XMLNS "https://herd.dev/xmlns/1"
 #define VIRT_XMLNS_PREFIX "herd"
-#define VIRT_IMAGES_POOL "herd-images"
+#define VIRT_IMAGES_POOL "herd--images"	/* no fleet pool herd-<fleet> can be it */
 
 struct virt;
 

@@ -22,7 +22,7 @@ struct virt_nic {
 
 /* Everything a domain's XML says; all borrowed. */
 struct virt_domain_spec {
-	const char *name;		/* the domain: "<fleet>-<vm>" */
+	const char *name;		/* the domain: "<fleet>--<vm>" */
 	const char *fleet, *vm, *group;	/* metadata; group may be NULL */
 	unsigned index;
 	const struct plan_hashes *h;	/* spec and per-field hashes */

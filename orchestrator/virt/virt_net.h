@@ -1,6 +1,6 @@
 /* orchestrator/virt/virt_net.h — libvirt networks herd makes for a fleet.
  *
- * A nat or isolated network of the file becomes herd-<fleet>-<net>, tagged
+ * A nat or isolated network of the file becomes herd-<fleet>--<net>, tagged
  * with <herd:net fleet=... name=.../> in its <metadata>, holding the CIDR's
  * first address as the host side, a DHCP range for unknown MACs and one
  * <host mac ip name/> per VM.  Bridge networks are the host's own bridges:

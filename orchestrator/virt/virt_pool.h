@@ -27,7 +27,7 @@
  * and refuses any other pool of that name, marked for another fleet or
  * not at all (HERD_E_STATE naming the pool and its owner, or
  * "untagged").  In a fleet's pool, herd deletes only the volumes it names
- * (plan_vol_owner: <fleet>-<vm>.qcow2, <fleet>-<vm>-seed.iso, and the
+ * (plan_vol_owner: <fleet>--<vm>.qcow2, <fleet>--<vm>-seed.iso, and the
  * VM's console log); the shared pool is only added to. */
 
 /* Make sure directory pool `name` exists with target dir, is built,

@@ -128,7 +128,7 @@ cat >"$w/other/net.xml" <<EOF
 <network><name>other-net</name><ip address='10.80.0.1' netmask='255.255.255.0'/></network>
 EOF
 cat >"$w/other/dom.xml" <<EOF
-<domain type='qemu'><name>e2e-web-9</name><memory unit='MiB'>64</memory>
+<domain type='qemu'><name>e2e--web-9</name><memory unit='MiB'>64</memory>
 <os><type arch='x86_64'>hvm</type></os></domain>
 EOF
 v net-define "$w/other/net.xml" >/dev/null && v net-start other-net >/dev/null &&
@@ -140,8 +140,8 @@ others() {
 	printf '%s|' "$(v net-list --all --name | sort)" \
 	    "$(v pool-list --all --name | sort)" \
 	    "$(v vol-list other-pool 2>/dev/null | awk '{print $1}')" \
-	    "$(v list --all --name | grep -v '^e2e-\(web\|app\|db\)' | sort)" \
-	    "$(v list --all --name | grep -c '^e2e-web-9$')"
+	    "$(v list --all --name | grep -v '^e2e--\(web\|app\|db\)' | sort)" \
+	    "$(v list --all --name | grep -c '^e2e--web-9$')"
 }
 
 # ---- up from nothing
@@ -243,8 +243,8 @@ fleet 2 1GiB 0
 h plan >"$out" || fail "plan after the change"
 grep -qxF "Plan: 1 to create, 1 to update, 0 to recreate, 0 to delete, 2 unchanged." \
     "$out" || fail "plan is not exactly one create and one update"
-grep -qxF "+ create e2e-web-2" "$out" || fail "plan: create web-2"
-grep -q '^~ update e2e-db (memory 768MiB -> 1024MiB)' "$out" || fail "plan: update db"
+grep -qxF "+ create e2e--web-2" "$out" || fail "plan: create web-2"
+grep -q '^~ update e2e--db (memory 768MiB -> 1024MiB)' "$out" || fail "plan: update db"
 # No --restart: the new memory waits for db's next start, so no VM reboots
 # here (herd apply --restart is covered by integration/40-apply); db gets
 # it when the peers step below restarts it.
@@ -259,7 +259,7 @@ for vm in web-1 app-1 db; do
 	grep "^$vm: " "$w/boot1" >"$w/b1"; grep "^$vm: " "$w/boot2" >"$w/b2"
 	[ -s "$w/b1" ] && cmp -s "$w/b1" "$w/b2" || fail "$vm was restarted"
 done
-v dumpxml --inactive e2e-db | grep -q "<memory unit='KiB'>1048576</memory>" ||
+v dumpxml --inactive e2e--db | grep -q "<memory unit='KiB'>1048576</memory>" ||
     fail "db's definition does not have 1 GiB"
 hs web-1 cat /proc/uptime | awk '{ printf "  web-1 uptime %ds (not restarted)\n", $1 }'
 [ "$(hs web-2 cat /var/lib/herd-e2e-marker)" = "marker web-2 $(h inventory \
@@ -269,7 +269,7 @@ vms="app-1 db web-1 web-2"
 # All that is left is db's restart for its memory, which herd keeps asking for.
 h plan >"$out" || fail "re-plan"
 grep -qxF "Plan: 0 to create, 1 to update, 0 to recreate, 0 to delete, 3 unchanged." \
-    "$out" && grep -q '^~ restart e2e-db (memory 768MiB -> 1024MiB pending)' "$out" ||
+    "$out" && grep -q '^~ restart e2e--db (memory 768MiB -> 1024MiB pending)' "$out" ||
     fail "re-plan after apply should only have db's pending restart"
 
 # ---- snapshot, change, revert
@@ -295,15 +295,15 @@ fleet 1 1GiB 1
 h plan >"$out" || fail "plan with /etc/hosts"
 grep -qxF "Plan: 0 to create, 3 to update, 0 to recreate, 1 to delete, 0 unchanged." \
     "$out" || fail "a changed seed should reseed every VM, web-2 go"
-grep -qxF -- "- delete e2e-web-2" "$out" || fail "plan: delete web-2"
-grep -qxF '~ reseed e2e-web-1 (seed) [restart needed: apply --restart]' "$out" ||
+grep -qxF -- "- delete e2e--web-2" "$out" || fail "plan: delete web-2"
+grep -qxF '~ reseed e2e--web-1 (seed) [restart needed: apply --restart]' "$out" ||
     fail "plan: reseed web-1"
 s=$(now)
 libvirt_ns_exec "$HERD" -f "$F" -c "$HERD_TEST_URI" --state-dir "$w/state" \
     up --restart --timeout 15m >"$out" 2>&1 || fail "up with /etc/hosts"
 say "reseed and restart of 3 VMs, delete of 1, to cloud-init finished: $(since "$s")s"
 vms="app-1 db web-1"
-[ -z "$(v list --all --name | grep -x e2e-web-2)" ] || fail "web-2 is still there"
+[ -z "$(v list --all --name | grep -x e2e--web-2)" ] || fail "web-2 is still there"
 hn exec -- 'cat /var/lib/herd-kept /var/lib/cloud/data/instance-id' >"$out" 2>&1 ||
     fail "exec after the reseed"
 for vm in $vms; do
@@ -331,7 +331,7 @@ done
 # ---- destroy: the fleet is gone, the others stay
 before=$(others)
 h destroy >"$out" 2>&1 || fail "destroy"
-[ -z "$(v list --all --name | grep '^e2e-\(web-[12]\|app-1\|db\)$')" ] ||
+[ -z "$(v list --all --name | grep '^e2e--\(web-[12]\|app-1\|db\)$')" ] ||
     fail "domains left: $(v list --all --name)"
 v net-list --all --name | grep -q '^herd-e2e' && fail "network left"
 v pool-list --all --name | grep -qx 'herd-e2e' && fail "pool herd-e2e left"
@@ -342,7 +342,7 @@ after=$(others)
 [ "$(echo "$before" | tr '|' '\n' | grep -v '^herd-e2e')" = \
     "$(echo "$after" | tr '|' '\n' | grep -v '^herd-e2e')" ] ||
     fail "other objects changed: before '$before' after '$after'"
-v dominfo e2e-web-9 >/dev/null && v net-info other-net >/dev/null &&
+v dominfo e2e--web-9 >/dev/null && v net-info other-net >/dev/null &&
     v vol-info other.qcow2 --pool other-pool >/dev/null || fail "other objects"
 h destroy >"$out" 2>&1 || fail "second destroy"
 

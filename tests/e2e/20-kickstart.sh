@@ -46,7 +46,7 @@ vms=$(h inventory --format json | jq -r '.vms[].name') || fail "inventory"
 h apply >"$out" 2>&1 || fail "apply"
 pool=$HERD_POOL_DIR/herd-$fleet
 for vm in $vms; do
-	dom=$fleet-$vm
+	dom=$fleet--$vm
 	iso=$pool/$dom-seed.iso
 	[ "$(blkid -o value -s LABEL "$iso")" = OEMDRV ] ||
 	    fail "$vm: seed label is '$(blkid -o value -s LABEL "$iso")', not OEMDRV"
@@ -97,17 +97,17 @@ h up --for ssh --timeout 30s >"$out" 2>&1 &
 upid=$!
 wait_for 60 sh -c '[ "$(grep -c ": running [0-9.]*s$" "$1")" -ge "$2" ]' sh "$out" "$n" ||
     fail "up's wait did not see the installers running"
-for vm in $vms; do v destroy "$fleet-$vm" >/dev/null || fail "$vm: power off"; done
+for vm in $vms; do v destroy "$fleet--$vm" >/dev/null || fail "$vm: power off"; done
 wait "$upid"	# 1 in the end: the "installed" disks are blank, no ssh
 grep -qxF "up: kickstart installs finished; booting their disks" "$out" ||
     fail "up did not notice the finished installs"
 for vm in $vms; do
-	grep -qxF "booted from its disk $fleet-$vm" "$out" || fail "$vm: up did not boot its disk"
-	v dumpxml --inactive "$fleet-$vm" >"$w/$vm.xml" || fail "$vm: dumpxml"
+	grep -qxF "booted from its disk $fleet--$vm" "$out" || fail "$vm: up did not boot its disk"
+	v dumpxml --inactive "$fleet--$vm" >"$w/$vm.xml" || fail "$vm: dumpxml"
 	[ -z "$(x 'string(/domain/os/kernel)')" ] && [ "$(x 'string(/domain/os/boot/@dev)')" = hd ] ||
 	    fail "$vm: still boots the installer: $(x '/domain/os')"
 	[ "$(x 'string(/domain/on_reboot)')" = restart ] || fail "$vm: on_reboot is not restart"
-	[ "$(v domstate "$fleet-$vm")" = running ] || fail "$vm: not started from its disk"
+	[ "$(v domstate "$fleet--$vm")" = running ] || fail "$vm: not started from its disk"
 done
 h plan >"$out" 2>&1 || fail "re-plan"
 grep -qxF "Plan: 0 to create, 0 to update, 0 to recreate, 0 to delete, $n unchanged." "$out" ||

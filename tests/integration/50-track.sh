@@ -105,7 +105,7 @@ h status --json >"$w/st1.json" || fail "status --json"
 python3 -m json.tool "$w/st1.json" >/dev/null || fail "status --json does not parse"
 jq -e '.fleet == "t50" and (.vms | length) == 3 and
     all(.vms[]; .state == "running" and .stage == "ip" and .problem == null and
-	(.since | type) == "number" and .since > 0 and .domain == "t50-" + .name)' \
+	(.since | type) == "number" and .since > 0 and .domain == "t50--" + .name)' \
     "$w/st1.json" >/dev/null || fail "status --json fields: $(cat "$w/st1.json")"
 jq -r '.vms[] | "\(.name) \(.ip)"' "$w/st1.json" | sort | cmp -s - "$w/planned" ||
 	fail "status --json addresses are not the planned ones"
@@ -225,7 +225,7 @@ h wait --for ssh --timeout 2m >"$out" 2>&1 &
 wpid=$!
 sleep 2
 kill -0 "$wpid" 2>/dev/null || fail "wait --for ssh ended before the destroy"
-v destroy t50-web-1 >/dev/null || fail "virsh destroy"
+v destroy t50--web-1 >/dev/null || fail "virsh destroy"
 s=$(now)
 wait "$wpid"
 rc=$?
@@ -242,19 +242,19 @@ echo "50-track: wait ended ${t}s after the destroy"
 
 # --- revert: memory and disk come back
 # Boot web-1 again (its disk's boot counter goes to 2), then revert.
-v start t50-web-1 >/dev/null || fail "virsh start"
+v start t50--web-1 >/dev/null || fail "virsh start"
 boots() { grep -c "^herd-tiny: disk vda .* boots=" "$(log web-1)"; }
 two_ready() { [ "$(grep -c "^$TINY_READY" "$(log web-1)")" -ge 2 ]; }
 wait_for 150 two_ready || fail "web-1 did not boot again"
 grep -q "^herd-tiny: disk vda .* boots=2[^0-9]*$" "$(log web-1)" || fail "no second boot count"
-v destroy t50-web-1 >/dev/null || fail "virsh destroy"
-v suspend t50-db-1 >/dev/null || fail "virsh suspend"
+v destroy t50--web-1 >/dev/null || fail "virsh destroy"
+v suspend t50--db-1 >/dev/null || fail "virsh suspend"
 nb=$(boots)
 h revert s1 >"$out" 2>&1 || fail "revert s1"
 for vm in $vms; do
 	grep -q "$vm: reverted s1" "$out" || fail "revert: no line for $vm"
-	[ "$(v domstate "t50-$vm")" = running ] ||
-	    fail "t50-$vm is $(v domstate "t50-$vm") after revert"
+	[ "$(v domstate "t50--$vm")" = running ] ||
+	    fail "t50--$vm is $(v domstate "t50--$vm") after revert"
 done
 # Running from its saved memory: it answers at once, without booting.
 s=$(now)
@@ -268,7 +268,7 @@ echo "50-track: web-1 answered $(secs_since "$s")s after revert"
 h status --json >"$out" || fail "status after revert"
 jq -e 'all(.vms[]; .state == "running")' "$out" >/dev/null || fail "status after revert"
 # Its disk is the snapshot's: the next boot counts 2 again, not 3.
-v destroy t50-web-1 >/dev/null && v start t50-web-1 >/dev/null || fail "restart web-1"
+v destroy t50--web-1 >/dev/null && v start t50--web-1 >/dev/null || fail "restart web-1"
 third() { [ "$(boots)" -gt "$nb" ]; }
 wait_for 150 third || fail "web-1 did not boot after revert"
 last=$(grep "^herd-tiny: disk vda .* boots=" "$(log web-1)" | tail -n 1 | tr -d '\r')
@@ -283,7 +283,7 @@ h snapshot --list >"$out" 2>&1 || fail "snapshot --list"
 [ -s "$out" ] && fail "snapshots left after delete: $(cat "$out")"
 h snapshot s3 >"$out" 2>&1 || fail "snapshot s3"
 h destroy >"$out" 2>&1 || fail "destroy with snapshots"
-[ -z "$(v list --all --name | grep '^t50-')" ] || fail "domains left: $(v list --all --name)"
+[ -z "$(v list --all --name | grep '^t50--')" ] || fail "domains left: $(v list --all --name)"
 h status --json >"$out" || fail "status of a destroyed fleet"
 jq -e 'all(.vms[]; .state == "missing" and .stage == null)' "$out" >/dev/null ||
 	fail "status of a destroyed fleet: $(cat "$out")"

@@ -90,7 +90,7 @@ h ssh web-1 -- true >"$out" 2>&1 && fail "ssh succeeded without an sshd"
 grep -q "$ip_web_1" "$out" || fail "ssh did not try $ip_web_1"
 
 # web-2 stopped: its ARP entry lingers, but a stopped VM has no address.
-v destroy t55-web-2 >/dev/null || fail "virsh destroy"
+v destroy t55--web-2 >/dev/null || fail "virsh destroy"
 mac2=$(jq -r '.vms[] | select(.name == "web-2") | .mac' "$w/inv.json")
 n ip neigh replace "$ip_web_2" lladdr "$mac2" dev "$br" nud permanent ||
     fail "pin web-2's ARP entry"

@@ -76,7 +76,7 @@ static void test_names_and_padding(void **state)
 	assert_string_equal(f->vms[0].name, "teacher");
 	assert_null(f->vms[0].group);
 	assert_int_equal(f->vms[0].index, 0);
-	assert_string_equal(f->vms[0].domain, "lab-teacher");
+	assert_string_equal(f->vms[0].domain, "lab--teacher");
 	for (i = 1; i <= 40; i++) {
 		snprintf(name, sizeof name, "student-%02u", i);
 		assert_string_equal(f->vms[i].name, name);
@@ -85,7 +85,7 @@ static void test_names_and_padding(void **state)
 	}
 	assert_string_equal(f->vms[41].name, "web-1");
 	assert_string_equal(f->vms[43].name, "web-3");
-	assert_string_equal(f->vms[43].domain, "lab-web-3");
+	assert_string_equal(f->vms[43].domain, "lab--web-3");
 	assert_string_equal(f->vms[44].name, "t01-1");
 	assert_string_equal(f->vms[53].name, "t10-10");
 	assert_string_equal(f->vms[54].name, "lab-big001");

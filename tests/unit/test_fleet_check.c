@@ -116,6 +116,13 @@ static void test_top_level_errors(void **state)
 	ft_expect_error("fleet: Lab\n", "t.yaml:1:8: fleet name \"Lab\" is not valid (use a "
 			"lower-case letter, then up to 30 lower-case letters, digits or '-')");
 	ft_expect_error("fleet: abcdefghijabcdefghijabcdefghijxyz\n", "fleet name \"abcdefghij");
+	/* "--" joins names in libvirt: a fleet name may not hold it or end
+	 * with '-', and "images" would own an older herd's image pool */
+	ft_expect_error("fleet: lab--x\n", "t.yaml:1:8: fleet name \"lab--x\" may not "
+			"hold \"--\" nor end with '-'");
+	ft_expect_error("fleet: lab-\n", "t.yaml:1:8: fleet name \"lab-\" may not hold");
+	ft_expect_error("fleet: images\n", "t.yaml:1:8: fleet name \"images\" is reserved "
+			"(an older herd's shared image pool is herd-images; choose another name)");
 	ft_expect_error("fleet: lab\naccel: kvmm\n", "t.yaml:2:8: accel \"kvmm\" is not "
 			"valid (did you mean 'kvm'?)");
 	ft_expect_error("fleet: lab\naccel: fast\n", "t.yaml:2:8: accel \"fast\" is not "
