@@ -1,7 +1,10 @@
 #include "plans/strset.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "common/hash.h"
 #include "common/mem.h"
@@ -17,10 +20,34 @@ struct strset {
 	size_t cap, n;		/* cap is a power of two, kept at most half full */
 };
 
+/* Keys come from files someone else may have written: a seed chosen per
+ * process keeps them from being picked to collide (and turn every lookup
+ * into a long probe).  Nothing iterates a set, so no output depends on it. */
+static uint64_t seed;
+static pthread_once_t seed_once = PTHREAD_ONCE_INIT;
+
+static void seed_init(void)
+{
+	if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) != (ssize_t)sizeof seed)
+		seed = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&seed;
+	seed ^= HASH_FNV_SEED;
+}
+
+static uint64_t key_hash(const char *str, size_t len)
+{
+	uint64_t h = hash_fnv1a(str, len, seed);
+
+	h ^= h >> 33;	/* FNV's low bits are weak: the slot is the low bits */
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
 struct strset *strset_new(size_t hint)
 {
 	struct strset *s = xcalloc(1, sizeof *s);
 
+	pthread_once(&seed_once, seed_init);
 	s->cap = 16;
 	while (s->cap < hint * 2)
 		s->cap *= 2;
@@ -65,7 +92,7 @@ static void grow(struct strset *s)
 bool strset_add(struct strset *s, const char *str, size_t len, size_t v,
 		size_t *old)
 {
-	uint64_t h = hash_fnv1a(str, len, HASH_FNV_SEED);
+	uint64_t h = key_hash(str, len);
 	struct slot *sl = lookup(s, str, len, h);
 
 	if (sl->str != NULL) {
@@ -85,7 +112,7 @@ bool strset_add(struct strset *s, const char *str, size_t len, size_t v,
 bool strset_find(const struct strset *s, const char *str, size_t len,
 		 size_t *v)
 {
-	const struct slot *sl = lookup(s, str, len, hash_fnv1a(str, len, HASH_FNV_SEED));
+	const struct slot *sl = lookup(s, str, len, key_hash(str, len));
 
 	if (sl->str == NULL)
 		return false;
