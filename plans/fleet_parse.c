@@ -107,6 +107,55 @@ static bool is_merge_key(const struct ynode *k)
 	return !k->quoted && k->len == 2 && memcmp(k->str, "<<", 2) == 0;
 }
 
+/* The first control character of s[0..len) (C0, DEL or C1), as a code
+ * point, or -1 when there is none.  s is valid UTF-8 (check_text). */
+static long control_char(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (u[i] < 0x20 || u[i] == 0x7f)
+			return u[i];
+		if (u[i] == 0xc2 && i + 1 < len && u[i + 1] >= 0x80 && u[i + 1] <= 0x9f)
+			return u[i + 1];	/* U+0080..U+009F */
+	}
+	return -1;
+}
+
+/* s for a message: printable ASCII as is, anything else as \xNN; at most
+ * 40 bytes of s. */
+static void printable(char *out, size_t outlen, const char *s, size_t len)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len && i < 40 && o + 5 < outlen; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\')
+			out[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", ch);
+	}
+	if (i < len && o + 4 < outlen)
+		o += (size_t)snprintf(out + o, outlen - o, "...");
+	out[o] = '\0';
+}
+
+/* Keys are names (of VMs, groups, networks, images, vars, settings): no
+ * control characters, so "a\0x" and "a\0y" cannot pass as two names that
+ * C text reads as one "a". */
+static int check_key(struct parser *p, const struct ynode *k, yaml_mark_t m)
+{
+	long ch = control_char(k->str, k->len);
+	char text[200];
+
+	if (ch < 0)
+		return 0;
+	printable(text, sizeof text, k->str, k->len);
+	return perr(p, m, "key \"%s\" holds a control character (U+%04lX); a key "
+		    "is a name: use letters, digits and punctuation", text, ch);
+}
+
 /* Attach a finished node to its parent (or make it the root). */
 static int attach(struct parser *p, struct ynode *n, size_t weight, yaml_mark_t m)
 {
@@ -130,6 +179,8 @@ static int attach(struct parser *p, struct ynode *n, size_t weight, yaml_mark_t 
 				    ynode_kind_name(n), n->kind == YNODE_MAP ?
 				    " (quote a value that starts with {{)" : "");
 		}
+		if (check_key(p, n, m) < 0)	/* m: where the key (or its alias) is */
+			return -1;
 		f->key = n;
 		return 0;
 	}
@@ -153,6 +204,11 @@ static int on_scalar(struct parser *p, const yaml_event_t *ev)
 	n->str = yarena_strdup(p->a, (const char *)ev->data.scalar.value, n->len);
 	n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
 		    (tag != NULL && strcmp(tag, YAML_STR_TAG) == 0);
+	/* herd hands strings on as C text (templates, seeds, libvirt XML):
+	 * a NUL inside one ("\0" in double quotes) would cut it short */
+	if (memchr(n->str, '\0', n->len) != NULL)
+		return perr(p, ev->start_mark, "a string holds a NUL character "
+			    "(\\0); herd cannot pass it on");
 	if (spend(p, 1, ev->start_mark) < 0)
 		return -1;
 	anchor_set(p, (const char *)ev->data.scalar.anchor, n, 1);

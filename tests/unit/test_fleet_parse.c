@@ -213,6 +213,37 @@ static void test_empty_and_binary(void **state)
 		    "UTF-8 (a fleet file is UTF-8 YAML)");
 }
 
+/* Keys are names: no control characters (a NUL made "a\0x" and "a\0y"
+ * two VMs called "a"), in every mapping; and no NUL in any string. */
+static void test_control_characters_in_keys(void **state)
+{
+	const char *y;
+
+	(void)state;
+	y = "fleet: lab\nvms:\n  \"a\\0x\": {}\n  \"a\\0y\": {}\n";
+	parse_fails(y, strlen(y), "p.yaml:3:3: a string holds a NUL character (\\0); "
+		    "herd cannot pass it on");
+	y = "fleet: lab\ngroups:\n  \"w\\te\": {}\n";
+	parse_fails(y, strlen(y), "p.yaml:3:3: key \"w\\x09e\" holds a control "
+		    "character (U+0009); a key is a name: use letters, digits and punctuation");
+	y = "fleet: lab\nnetworks: {\"n\\x1b[2J\": {cidr: 10.0.0.0/24}}\n";
+	parse_fails(y, strlen(y), "p.yaml:2:12: key \"n\\x1b[2J\" holds a control "
+		    "character (U+001B); a key is a name: use letters, digits and punctuation");
+	y = "fleet: lab\nimages:\n  \"i\\u0085\": {path: x}\n";
+	parse_fails(y, strlen(y), "p.yaml:3:3: key \"i\\xc2\\x85\" holds a control "
+		    "character (U+0085); a key is a name: use letters, digits and punctuation");
+	y = "fleet: lab\ndefaults:\n  vars:\n    deep: {\"k\\n\": 1}\n";
+	parse_fails(y, strlen(y), "p.yaml:4:12: key \"k\\x0a\" holds a control "
+		    "character (U+000A); a key is a name: use letters, digits and punctuation");
+	y = "fleet: lab\ndefaults: {cloud_config: {runcmd: [\"a\\0b\"]}}\n";
+	parse_fails(y, strlen(y), "p.yaml:2:36: a string holds a NUL character (\\0); "
+		    "herd cannot pass it on");
+	/* an alias used as a key is checked as one */
+	y = "fleet: lab\nx: &k \"a\\x7f\"\nvms: {*k : {}}\n";
+	parse_fails(y, strlen(y), "p.yaml:3:7: key \"a\\x7f\" holds a control "
+		    "character (U+007F); a key is a name: use letters, digits and punctuation");
+}
+
 static void test_top_level(void **state)
 {
 	(void)state;
@@ -292,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_not_yaml),
 		cmocka_unit_test(test_empty_and_binary),
 		cmocka_unit_test(test_top_level),
+		cmocka_unit_test(test_control_characters_in_keys),
 		cmocka_unit_test(test_utf8_text_is_fine),
 		cmocka_unit_test(test_read_limits),
 		cmocka_unit_test(test_load_reports_file_level_errors),
