@@ -27,6 +27,8 @@
 #define FLEET_MAX_VMS 100000		/* VMs after expansion, all groups together */
 #define FLEET_MAX_DEPTH 64		/* YAML nesting */
 #define FLEET_MAX_NODES 2000000		/* YAML nodes, counting each alias use in full */
+#define FLEET_MAX_EXPANDED (64u << 20)	/* text of all strings, each alias use in full:
+					 * 4 times the largest file */
 
 /* libvirt names join the fleet's name to a member's with FLEET_SEP:
  * domain "<fleet>--<vm>", network "herd-<fleet>--<net>", pool

@@ -20,11 +20,12 @@ struct frame {
 	struct ynode *merges;	/* MAP: a SEQ of the `<<` values, or NULL */
 	const char *anchor;	/* registered when the collection ends */
 	size_t weight;		/* nodes inside, every alias counted in full */
+	size_t bytes;		/* text inside, every alias counted in full */
 };
 
 struct anchor {
 	struct ynode *node;
-	size_t weight;
+	size_t weight, bytes;
 };
 
 struct parser {
@@ -38,6 +39,7 @@ struct parser {
 	struct anchor *anchors;
 	size_t n_anchors, cap_anchors;
 	size_t nodes;		/* against FLEET_MAX_NODES */
+	size_t bytes;		/* against FLEET_MAX_EXPANDED */
 	struct ynode *root;
 	int docs;
 };
@@ -69,19 +71,26 @@ static struct ynode *node_at(struct parser *p, enum ynode_kind kind, yaml_mark_t
 	return n;
 }
 
-/* Count nodes against the budget; aliases count their whole subtree, so
- * a "billion laughs" file stops here instead of in the checker. */
-static int spend(struct parser *p, size_t weight, yaml_mark_t m)
+/* Count nodes and text against the budgets; aliases count their whole
+ * subtree, so a "billion laughs" file, or a 1 MiB anchor used 400 times
+ * (400 MiB of user-data from a 1 MiB file), stops here instead of in the
+ * checker or the renderer. */
+static int spend(struct parser *p, size_t weight, size_t bytes, yaml_mark_t m)
 {
 	p->nodes += weight;
+	p->bytes += bytes;
 	if (p->nodes > FLEET_MAX_NODES)
 		return perr(p, m, "aliases expand to more than %d nodes "
 			    "(an alias bomb? write the values out)", FLEET_MAX_NODES);
+	if (p->bytes > FLEET_MAX_EXPANDED)
+		return perr(p, m, "aliases expand to more than %uMiB of text (an "
+			    "alias bomb? use a large anchor fewer times)",
+			    FLEET_MAX_EXPANDED >> 20);
 	return 0;
 }
 
 static void anchor_set(struct parser *p, const char *name, struct ynode *n,
-		       size_t weight)
+		       size_t weight, size_t bytes)
 {
 	const char *copy;
 	size_t old;
@@ -94,11 +103,13 @@ static void anchor_set(struct parser *p, const char *name, struct ynode *n,
 	if (!strset_add(p->names, copy, strlen(copy), p->n_anchors, &old)) {
 		p->anchors[old].node = n;	/* YAML: a later anchor replaces */
 		p->anchors[old].weight = weight;
+		p->anchors[old].bytes = bytes;
 		return;
 	}
 	p->anchors = xgrow(p->anchors, &p->cap_anchors, p->n_anchors + 1,
 			   sizeof *p->anchors);
 	p->anchors[p->n_anchors].node = n;
+	p->anchors[p->n_anchors].bytes = bytes;
 	p->anchors[p->n_anchors++].weight = weight;
 }
 
@@ -157,7 +168,8 @@ static int check_key(struct parser *p, const struct ynode *k, yaml_mark_t m)
 }
 
 /* Attach a finished node to its parent (or make it the root). */
-static int attach(struct parser *p, struct ynode *n, size_t weight, yaml_mark_t m)
+static int attach(struct parser *p, struct ynode *n, size_t weight, size_t bytes,
+		  yaml_mark_t m)
 {
 	struct frame *f;
 
@@ -167,6 +179,7 @@ static int attach(struct parser *p, struct ynode *n, size_t weight, yaml_mark_t 
 	}
 	f = &p->stack[p->depth - 1];
 	f->weight += weight;
+	f->bytes += bytes;
 	if (f->node->kind == YNODE_SEQ) {
 		ynode_seq_push(p->a, f->node, n);
 		return 0;
@@ -209,10 +222,10 @@ static int on_scalar(struct parser *p, const yaml_event_t *ev)
 	if (memchr(n->str, '\0', n->len) != NULL)
 		return perr(p, ev->start_mark, "a string holds a NUL character "
 			    "(\\0); herd cannot pass it on");
-	if (spend(p, 1, ev->start_mark) < 0)
+	if (spend(p, 1, n->len, ev->start_mark) < 0)
 		return -1;
-	anchor_set(p, (const char *)ev->data.scalar.anchor, n, 1);
-	return attach(p, n, 1, ev->start_mark);
+	anchor_set(p, (const char *)ev->data.scalar.anchor, n, 1, n->len);
+	return attach(p, n, 1, n->len, ev->start_mark);
 }
 
 static int on_start(struct parser *p, const yaml_event_t *ev, enum ynode_kind kind)
@@ -224,7 +237,7 @@ static int on_start(struct parser *p, const yaml_event_t *ev, enum ynode_kind ki
 	if (p->depth == FLEET_MAX_DEPTH)
 		return perr(p, ev->start_mark, "nesting is deeper than %d levels",
 			    FLEET_MAX_DEPTH);
-	if (spend(p, 1, ev->start_mark) < 0)
+	if (spend(p, 1, 0, ev->start_mark) < 0)
 		return -1;
 	f = &p->stack[p->depth++];
 	memset(f, 0, sizeof *f);
@@ -247,9 +260,10 @@ static int on_alias(struct parser *p, const yaml_event_t *ev)
 		return perr(p, ev->start_mark,
 			    "alias *%s is not defined (write &%s on a value before it)",
 			    name, name);
-	if (spend(p, p->anchors[i].weight, ev->start_mark) < 0)
+	if (spend(p, p->anchors[i].weight, p->anchors[i].bytes, ev->start_mark) < 0)
 		return -1;
-	return attach(p, p->anchors[i].node, p->anchors[i].weight, ev->start_mark);
+	return attach(p, p->anchors[i].node, p->anchors[i].weight, p->anchors[i].bytes,
+		      ev->start_mark);
 }
 
 /* Index the keys of map in a set (value = pair index); report the first
@@ -319,8 +333,8 @@ static int on_end(struct parser *p, const yaml_event_t *ev)
 
 	if (f.node->kind == YNODE_MAP && finish_map(p, &f) < 0)
 		return -1;
-	anchor_set(p, f.anchor, f.node, f.weight);
-	return attach(p, f.node, f.weight, ev->start_mark);
+	anchor_set(p, f.anchor, f.node, f.weight, f.bytes);
+	return attach(p, f.node, f.weight, f.bytes, ev->start_mark);
 }
 
 static int on_event(struct parser *p, const yaml_event_t *ev)

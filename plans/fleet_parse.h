@@ -8,8 +8,9 @@
  * bytes or invalid UTF-8), YAML errors (libyaml's problem and position),
  * more than one document, duplicate keys, keys that are not strings,
  * nesting deeper than FLEET_MAX_DEPTH, more than FLEET_MAX_NODES nodes
- * counting every alias use in full (alias bombs), and a top level that is
- * not a mapping.
+ * or FLEET_MAX_EXPANDED bytes of string text counting every alias use in
+ * full (alias bombs), keys holding control characters, strings holding
+ * NUL, and a top level that is not a mapping.
  */
 #ifndef HERD_FLEET_PARSE_H
 #define HERD_FLEET_PARSE_H

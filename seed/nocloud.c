@@ -19,6 +19,8 @@ struct walk {
 	const char *dir;
 	struct buf text;
 	struct herd_err *err;
+	size_t total;		/* text rendered so far, against SEED_MAX_FILE */
+	bool over;		/* stopped there */
 };
 
 /* The context node a scalar names when it is exactly "{{dotted.name}}"
@@ -62,6 +64,11 @@ static const struct ynode *render_tree(struct walk *w, const struct ynode *n,
 		buf_reset(&w->text);
 		if (render_scalar(n, w->ctx, w->dir, &w->text, w->err) != 0)
 			return NULL;
+		w->total += w->text.len;
+		if (w->total > SEED_MAX_FILE) {
+			w->over = true;
+			return NULL;
+		}
 		if (w->text.len == n->len && memcmp(buf_str(&w->text), n->str, n->len) == 0)
 			return n;
 		return ynode_new_scalar(w->a, buf_str(&w->text), true, n);
@@ -142,7 +149,8 @@ int nocloud_user_data(const struct nocloud_in *in, struct yarena *a,
 {
 	const struct fleet_spec *spec = in->vm->spec;
 	const struct ynode *cc = spec->cloud_config, *doc, *base;
-	struct walk w = { a, in->ctx, in->fleet->dir, { NULL, 0, 0 }, err };
+	struct walk w = { a, in->ctx, in->fleet->dir, { NULL, 0, 0 }, err, 0, false };
+	size_t start = out->len;
 	int rc = -1;
 
 	if (spec->user_data != NULL)
@@ -158,8 +166,13 @@ int nocloud_user_data(const struct nocloud_in *in, struct yarena *a,
 		goto out;
 	doc = ynode_merge(a, base, cc);
 	buf_adds(out, "#cloud-config\n");
-	rc = yemit_doc(doc, out, err);
+	rc = yemit_doc(doc, SEED_MAX_FILE - (out->len - start), out, err);
+	/* a node shared many times ({{vars.map}} in many places) is written
+	 * out each time: the limit holds for the text, not only the tree */
+	w.over = rc != 0 && err->code == HERD_E_CONFIG && strncmp(err->msg, "larger than", 11) == 0;
 out:
+	if (w.over)
+		rc = bundle_too_big(err, in->vm, "user-data", SEED_MAX_FILE);
 	buf_release(&w.text);
 	return rc;
 }

@@ -78,6 +78,8 @@ int vmseed_build(const struct vmseed *s, const struct fleet_vm *vm,
 	case FLEET_BOOT_NONE:
 		break;
 	}
+	if (rc == 0)
+		rc = bundle_check_size(b, vm, err);
 	if (rc != 0)
 		bundle_release(b);
 	yarena_free(a);

@@ -1,6 +1,7 @@
 #include "seed/yemit.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <string.h>
 #include <strings.h>
 #include <yaml.h>
@@ -9,12 +10,26 @@ struct emit {
 	yaml_emitter_t em;
 	yaml_event_t ev;
 	struct herd_err *err;
+	struct buf *out;
+	size_t max, end;	/* 0: no limit; end: out->len at the limit */
+	bool over;		/* stopped at max */
 };
 
 static int write_cb(void *data, unsigned char *p, size_t n)
 {
-	buf_add(data, p, n);
+	struct emit *e = data;
+
+	if (e->max != 0 && e->out->len + n > e->end) {
+		e->over = true;
+		return 0;	/* the emitter stops with a write error */
+	}
+	buf_add(e->out, p, n);
 	return 1;
+}
+
+static int too_big(struct emit *e)
+{
+	return herd_errf(e->err, HERD_E_CONFIG, "larger than %zu bytes", e->max);
 }
 
 /* Emit the event in e->ev (the emitter takes and frees it). */
@@ -23,7 +38,8 @@ static int emit(struct emit *e, int initialized)
 	if (!initialized)
 		return herd_errf(e->err, HERD_E_IO, "yaml emitter: cannot make an event");
 	if (!yaml_emitter_emit(&e->em, &e->ev))
-		return herd_errf(e->err, HERD_E_IO, "yaml emitter: %s",
+		return e->over ? too_big(e) :
+		       herd_errf(e->err, HERD_E_IO, "yaml emitter: %s",
 				 e->em.problem ? e->em.problem : "failed");
 	return 0;
 }
@@ -95,16 +111,20 @@ static int emit_node(struct emit *e, const struct ynode *n, int depth)
 	return emit(e, ok);
 }
 
-int yemit_doc(const struct ynode *root, struct buf *out, struct herd_err *err)
+int yemit_doc(const struct ynode *root, size_t max, struct buf *out,
+	      struct herd_err *err)
 {
 	struct emit e;
 	int rc = -1;
 
 	memset(&e, 0, sizeof e);
 	e.err = err;
+	e.out = out;
+	e.max = max;
+	e.end = out->len + max;
 	if (!yaml_emitter_initialize(&e.em))
 		return herd_errf(err, HERD_E_IO, "yaml emitter: cannot initialize");
-	yaml_emitter_set_output(&e.em, write_cb, out);
+	yaml_emitter_set_output(&e.em, write_cb, &e);
 	yaml_emitter_set_unicode(&e.em, 1);
 	yaml_emitter_set_width(&e.em, -1);	/* no folding of long keys */
 	yaml_emitter_set_indent(&e.em, 2);
@@ -115,7 +135,10 @@ int yemit_doc(const struct ynode *root, struct buf *out, struct herd_err *err)
 	    emit(&e, yaml_stream_end_event_initialize(&e.ev)) != 0)
 		goto out;
 	if (!yaml_emitter_flush(&e.em)) {
-		herd_errf(err, HERD_E_IO, "yaml emitter: flush failed");
+		if (e.over)
+			too_big(&e);
+		else
+			herd_errf(err, HERD_E_IO, "yaml emitter: flush failed");
 		goto out;
 	}
 	rc = 0;

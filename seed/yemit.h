@@ -18,9 +18,13 @@
 #define YEMIT_MAX_DEPTH 64
 
 /* Append root as one block-style YAML document (no "---", no "...") to
- * out.  Returns 0, or -1 with err set (HERD_E_CONFIG for a tree too deep
- * or a scalar too long, HERD_E_IO when libyaml refuses an event). */
-int yemit_doc(const struct ynode *root, struct buf *out, struct herd_err *err);
+ * out, at most max bytes (0: no limit; a tree that shares a big node many
+ * times can be far larger written out than in memory).  Returns 0, or -1
+ * with err set (HERD_E_CONFIG for a tree too deep, a scalar too long or an
+ * output over max: then err->msg is "larger than N bytes"; HERD_E_IO
+ * when libyaml refuses an event). */
+int yemit_doc(const struct ynode *root, size_t max, struct buf *out,
+	      struct herd_err *err);
 
 /* True when the string s[0..len) may be written as a plain scalar and is
  * then read back as the same string by YAML 1.1 and 1.2 readers (no

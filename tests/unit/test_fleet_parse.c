@@ -167,6 +167,36 @@ static void test_alias_bomb(void **state)
 		    "2000000 nodes (an alias bomb? write the values out)");
 }
 
+/* Few nodes, much text: a 1 MiB anchor used 400 times would be 400 MiB
+ * of user-data from a 1 MiB file.  The 63rd use is past the budget. */
+static void test_alias_text_budget(void **state)
+{
+	size_t cap = (2u << 20), n = 0, i;
+	char *y = malloc(cap);
+	struct parsed p;
+	char want[200];
+
+	(void)state;
+	n += (size_t)snprintf(y + n, cap - n, "fleet: lab\nbig: &big \"");
+	memset(y + n, 'x', 1u << 20);
+	n += 1u << 20;
+	n += (size_t)snprintf(y + n, cap - n, "\"\ndefaults:\n  cloud_config:\n    runcmd:\n");
+	for (i = 0; i < 400; i++)
+		n += (size_t)snprintf(y + n, cap - n, "    - *big\n");
+	/* line 6 is the first use; with the 1 MiB written and the keys, the
+	 * 63rd use passes 64 MiB */
+	snprintf(want, sizeof want, "p.yaml:%d:7: aliases expand to more than 64MiB of "
+		 "text (an alias bomb? use a large anchor fewer times)", 6 + 62);
+	parse_fails(y, n, want);
+	/* 60 uses are fine */
+	n = (size_t)(strstr(y, "    - *big\n") - y) + 60 * strlen("    - *big\n");
+	y[n] = '\0';
+	parse(&p, y);
+	assert_non_null(p.root);
+	yarena_free(p.a);
+	free(y);
+}
+
 static void test_depth(void **state)
 {
 	char deep[256];
@@ -319,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_key_not_string),
 		cmocka_unit_test(test_undefined_alias),
 		cmocka_unit_test(test_alias_bomb),
+		cmocka_unit_test(test_alias_text_budget),
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_not_yaml),
 		cmocka_unit_test(test_empty_and_binary),

@@ -472,6 +472,69 @@ static void test_kickstart_base(void **state)
 	x->spec.bootstrap = FLEET_BOOT_NOCLOUD;
 }
 
+/* A seed has a size limit, also when each piece is small: 300 uses of a
+ * 10 KiB var, or a 200 KB map named 20 times (shared in the tree, written
+ * out 20 times).  The error names the VM's entry in the fleet file. */
+static void test_user_data_size_limit(void **state)
+{
+	struct fx *x = *state;
+	struct herd_err err = HERD_ERR_INIT;
+	struct ynode *vars = ynode_new_map(x->a, NULL), *cc = ynode_new_map(x->a, NULL);
+	struct ynode *list = ynode_new_seq(x->a, NULL), *m = ynode_new_seq(x->a, NULL);
+	char *big = xmalloc(10241);
+	struct nocloud_in in;
+	struct bundle bd;
+	struct buf b;
+	size_t i;
+
+	memset(big, 'x', 10240);
+	big[10240] = '\0';
+	ynode_map_put_str(x->a, vars, "big", big, true);
+	for (i = 0; i < 2000; i++)
+		ynode_seq_push(x->a, m, ynode_new_scalar(x->a, big + 10140, true, NULL));
+	ynode_map_put(x->a, vars, ynode_new_scalar(x->a, "m", false, NULL), m);
+	for (i = 0; i < 300; i++)
+		ynode_seq_push(x->a, list, ynode_new_scalar(x->a, "{{vars.big}}", true, NULL));
+	ynode_map_put(x->a, cc, ynode_new_scalar(x->a, "runcmd", false, NULL), list);
+	x->spec.vars = vars;
+	x->spec.cloud_config = cc;
+	x->vms[0].pos = (struct fleet_pos){ "lab.yaml", 7, 3 };
+	in = fx_in(x, 0);
+	buf_init(&b);
+	assert_int_equal(nocloud_user_data(&in, x->a, &b, &err), -1);
+	assert_string_equal(err.msg, "lab.yaml:7:3: vm 'web-01': user-data would be larger "
+			    "than 2MiB, the most herd puts in one file of a seed (a seed is "
+			    "for configuration: fetch big files from the guest)");
+	assert_true(b.len <= SEED_MAX_FILE);
+	/* the same through one shared node written out many times */
+	list = ynode_new_seq(x->a, NULL);
+	for (i = 0; i < 20; i++)
+		ynode_seq_push(x->a, list, ynode_new_scalar(x->a, "{{vars.m}}", true, NULL));
+	cc = ynode_new_map(x->a, NULL);
+	ynode_map_put(x->a, cc, ynode_new_scalar(x->a, "write_files", false, NULL), list);
+	x->spec.cloud_config = cc;
+	herd_err_clear(&err);
+	buf_reset(&b);
+	assert_int_equal(nocloud_user_data(&in, x->a, &b, &err), -1);
+	assert_non_null(strstr(err.msg, "lab.yaml:7:3: vm 'web-01': user-data would be larger "
+				"than 2MiB"));
+	assert_true(b.len <= SEED_MAX_FILE);
+	buf_release(&b);
+	/* under the limit, the whole seed: 3 files of 1.5 MiB are too many */
+	bundle_init(&bd);
+	for (i = 0; i < 3; i++) {
+		char *data = xmalloc(3 << 19);
+		memset(data, 'y', 3 << 19);
+		bundle_add_take(&bd, i == 0 ? "user-data" : i == 1 ? "meta-data" : "network-config",
+				data, 3 << 19);
+	}
+	assert_int_equal(bundle_check_size(&bd, &x->vms[0], &err), -1);
+	assert_non_null(strstr(err.msg, "lab.yaml:7:3: vm 'web-01': its seed would be larger "
+				"than 4MiB, the most herd puts in a seed"));
+	bundle_release(&bd);
+	free(big);
+}
+
 static void test_plain_is_string(void **state)
 {
 	static const char *const no[] = { "", "true", "No", "Y", "off", "null", "~",
@@ -519,7 +582,7 @@ static void test_emit_any_string(void **state)
 		s[i] = '\0';
 		ynode_map_put_str(a, m, "v", s, true);
 		buf_init(&out);
-		if (yemit_doc(m, &out, &err) != 0)
+		if (yemit_doc(m, 0, &out, &err) != 0)
 			fail_msg("emit \"%s\": %s", s, err.msg);
 		back = yaml_parse(a, buf_str(&out), "out");
 		if (strcmp(str_at(back, "v"), s) != 0)
@@ -590,6 +653,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_network_config, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_meta_data_instance_id, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_kickstart_base, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_user_data_size_limit, fx_setup, fx_teardown),
 		cmocka_unit_test(test_plain_is_string),
 		cmocka_unit_test(test_emit_any_string),
 		cmocka_unit_test_setup_teardown(test_vmseed_keys_stable, fx_setup, fx_teardown),
