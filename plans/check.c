@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "common/mem.h"
+#include "common/path.h"
 #include "common/size.h"
 #include "common/strdist.h"
 
@@ -24,6 +25,8 @@ int check_errf(struct check_ctx *c, const struct ynode *at, const char *fmt, ...
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	c->errors++;
+	if (c->quiet)
+		return -1;
 	if (c->what != NULL)
 		fleet_diag_at(c->d, at, "%s: %s", c->what, msg);
 	else
@@ -265,24 +268,53 @@ const char *check_abspath(struct check_ctx *c, const char *p)
 	return r;
 }
 
+const char *check_file(struct check_ctx *c, const struct ynode *val, const char *key,
+		       bool home_ok)
+{
+	bool home = val->str[0] == '~' && val->str[1] == '/';
+	struct stat st;
+	const char *abs;
+	int in;
+
+	if (val->len == 0) {
+		check_errf(c, val, "%s is empty (give a file's path)", key);
+		return NULL;
+	}
+	abs = check_abspath(c, val->str);
+	if (stat(abs, &st) < 0) {
+		check_errf(c, val, "%s %s: %s (looked for %s)", key, val->str,
+			   errno == ENOENT ? "no such file" : strerror(errno), abs);
+		return NULL;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		check_errf(c, val, "%s %s is a directory, not a file", key, val->str);
+		return NULL;
+	}
+	if (c->f->allow_outside || (home && home_ok))
+		return abs;
+	in = home ? 0 : path_inside(c->f->dir, abs);
+	if (in < 0) {
+		check_errf(c, val, "%s %s: %s", key, val->str, strerror(errno));
+		return NULL;
+	}
+	if (in == 0) {
+		check_errf(c, val, "%s %s is outside the fleet file's folder %s (a fleet "
+			   "file reads only files beside it, symlinks followed; run herd "
+			   "with --allow-outside to allow it)", key, val->str, c->f->dir);
+		return NULL;
+	}
+	return abs;
+}
+
 int check_path(struct check_ctx *c, const struct check_field *fl,
 	       const struct ynode *val, void *dst)
 {
-	struct stat st;
 	const char *abs;
 
 	if (check_scalar(c, fl->key, val) < 0)
 		return -1;
-	if (val->len == 0)
-		return check_errf(c, val, "%s is empty (give a file's path)", fl->key);
-	abs = check_abspath(c, val->str);
-	if (stat(abs, &st) < 0)
-		return check_errf(c, val, "%s %s: %s (looked for %s)", fl->key,
-				  val->str, errno == ENOENT ? "no such file" :
-				  strerror(errno), abs);
-	if (S_ISDIR(st.st_mode))
-		return check_errf(c, val, "%s %s is a directory, not a file",
-				  fl->key, val->str);
+	if ((abs = check_file(c, val, fl->key, false)) == NULL)
+		return -1;
 	STORE(dst, fl->off, const char *, abs);
 	return 0;
 }

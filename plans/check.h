@@ -35,6 +35,7 @@ struct check_ctx {
 	const char *what;		/* "group 'web'": message prefix, or NULL */
 	unsigned where;			/* CHECK_AT_* of the mapping being checked */
 	bool merged;			/* checking a merged layer (see check_vms) */
+	bool quiet;			/* count errors but do not report them */
 	size_t errors;			/* errors reported through this ctx */
 };
 
@@ -79,7 +80,7 @@ int check_errf(struct check_ctx *c, const struct ynode *at, const char *fmt, ...
  *   check_uint    unsigned      whole number in [min, max]
  *   check_bool    bool          true/false (yes/no, on/off)
  *   check_size    uint64_t      2GiB (common/size.h) in [min, max] bytes
- *   check_path    const char *  an existing file; stored absolute
+ *   check_path    const char *  an existing file (check_file); stored absolute
  *   check_hex     const char *  exactly min hex digits; stored lower-case
  *   check_url     const char *  http://, https:// or file://
  *   check_uri     const char *  a libvirt URI: scheme://...
@@ -115,6 +116,14 @@ bool check_parse_ip(const char *s, uint32_t *ip);
 /* Absolute form of path p written in the fleet file ("~/" is $HOME,
  * relative is against the fleet file's folder), in the fleet's arena. */
 const char *check_abspath(struct check_ctx *c, const char *p);
+
+/* The absolute path of the file named by scalar val (the value of `key`,
+ * for messages): it must exist, not be a folder, and lie inside the fleet
+ * file's folder with symlinks resolved, unless the fleet allows outside
+ * files ("~/" paths count as outside unless home_ok).  NULL after
+ * reporting one error. */
+const char *check_file(struct check_ctx *c, const struct ynode *val, const char *key,
+		       bool home_ok);
 
 /* Write into out either "did you mean 'x'?" (a name within a small edit
  * distance of word) or "LABEL: a, b, c" (every name; "none" when n is 0). */

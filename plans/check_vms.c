@@ -338,8 +338,15 @@ int check_vms_spec(struct check_ctx *c, const struct ynode *merged,
 	c->where = CHECK_AT_ANY;
 	if (merged != NULL && ynode_is_null(merged))
 		merged = NULL;
-	if (check_map(c, merged, &vm_table, out) == 0)
+	/* Each layer's values were checked as written (check_vms): a merged
+	 * layer can only repeat those errors, at the same places, so after
+	 * errors they are counted but not reported again. */
+	c->quiet = c->d->total > 0;
+	if (check_map(c, merged, &vm_table, out) == 0) {
+		c->quiet = false;
 		cross_check(c, merged, entry, &out->spec);
+	}
+	c->quiet = false;
 	c->merged = false;
 	c->where = where;
 	return c->errors == before ? 0 : -1;

@@ -26,9 +26,12 @@ static const struct ynode *section(const struct fleet *f, const char *key)
 	return v == NULL || ynode_is_null(v) || v->kind != YNODE_MAP ? NULL : v;
 }
 
-/* Merge defaults with an entry and read it; NULL after an error. */
+/* Merge defaults with an entry and read it.  After an error (*rc = -1)
+ * the spec holds what could be read, so that names and addresses are
+ * still checked. */
 static const struct fleet_spec *resolve(struct expander *x, const struct ynode *key,
-					const struct ynode *entry, struct check_layer *l)
+					const struct ynode *entry, struct check_layer *l,
+					int *rc)
 {
 	const struct ynode *merged;
 	struct fleet_spec *spec;
@@ -37,7 +40,7 @@ static const struct fleet_spec *resolve(struct expander *x, const struct ynode *
 		entry = NULL;
 	merged = ynode_merge(x->f->arena, x->defaults, entry);
 	if (check_vms_spec(&x->c, merged, key, l) < 0)
-		return NULL;
+		*rc = -1;
 	spec = yarena_alloc(x->f->arena, sizeof *spec);
 	*spec = l->spec;
 	return spec;
@@ -45,7 +48,11 @@ static const struct fleet_spec *resolve(struct expander *x, const struct ynode *
 
 static const char *domain_of(struct yarena *a, const char *fleet, const char *name)
 {
-	size_t fl = strlen(fleet), nl = strlen(name), sl = strlen(FLEET_SEP);
+	size_t fl, nl = strlen(name), sl = strlen(FLEET_SEP);
+
+	if (fleet == NULL)
+		fleet = "";	/* the fleet: line had an error */
+	fl = strlen(fleet);
 	char *s = yarena_alloc(a, fl + sl + nl + 1);
 
 	memcpy(s, fleet, fl);
@@ -95,13 +102,10 @@ static int explicit_vms(struct expander *x, const struct ynode *vms)
 		struct fleet_vm *vm = &f->vms[f->n_vms];
 		snprintf(x->what, sizeof x->what, "vm '%s'", key->str);
 		x->c.what = x->what;
-		if ((spec = resolve(x, key, val, &l)) == NULL) {
-			rc = -1;
-			continue;
-		}
+		spec = resolve(x, key, val, &l, &rc);
 		init_vm(x, vm, key->str, spec,
 			yarena_alloc(f->arena, (spec->n_networks + 1) * sizeof *vm->nics));
-		if (l.ip != 0) {
+		if (l.ip != 0 && spec->n_networks > 0) {
 			vm->nics[0].ip = l.ip;
 			x->fixed_at[f->n_vms] = ynode_get(val, "ip");
 		}
@@ -121,14 +125,20 @@ static int group_vms(struct expander *x, struct fleet_group *g, const struct yno
 	struct check_layer l;
 	struct fleet_nic *nics;
 	unsigned width = namepat_width(g->count), idx;
-	bool reported = false;
+	bool reported = false, numbered;
+	const char *bad;
+	size_t badlen;
 	char name[128];
 	int rc = 0;
 
 	snprintf(x->what, sizeof x->what, "group '%s'", g->name);
 	x->c.what = x->what;
-	if ((g->spec = resolve(x, key, val, &l)) == NULL)
-		return -1;
+	g->spec = resolve(x, key, val, &l, &rc);
+	/* a pattern without {{index}} for several VMs is reported by
+	 * check_vms: its members' shared name is not news */
+	if (g->count > 1 && namepat_check(g->name_pattern, &bad, &badlen, &numbered) == 0 &&
+	    !numbered)
+		reported = true;
 	nics = yarena_alloc(f->arena, (size_t)g->count * g->spec->n_networks *
 			    sizeof *nics + 1);
 	for (idx = 1; idx <= g->count; idx++) {
@@ -180,8 +190,10 @@ int expand_fleet_pinned(struct fleet *f, const struct expand_pin *pins,
 		if (group_vms(&x, &f->groups[i], ynode_key(groups, i),
 			      ynode_val(groups, i)) < 0)
 			rc = -1;
-	if (rc == 0)
-		rc = expand_addr_assign(f, x.fixed_at, pins, n_pins, d);
+	/* addresses also after errors: a fixed address given twice is a
+	 * problem of its own */
+	if (expand_addr_assign(f, x.fixed_at, pins, n_pins, d) < 0)
+		rc = -1;
 	free(x.fixed_at);
 	strset_free(x.names);
 	return rc;

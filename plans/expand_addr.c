@@ -291,6 +291,8 @@ static int fixed_one(struct alloc *a, size_t i, const struct ynode *at)
 
 	vm->nics[0].ip = 0;
 	fleet_ip_str(ip, s);
+	if (n->mode != FLEET_NET_BRIDGE && n->prefix == 0)
+		return -1;	/* its cidr is in error: reported there */
 	if (p->size == 0)
 		return fleet_diag_at(a->d, at, "vm '%s': ip needs a nat or isolated "
 				     "network first in networks ('%s' is a bridge)",

@@ -108,8 +108,9 @@ static const char *abs_dir(struct yarena *a, const char *dir)
 	return r;
 }
 
-struct fleet *fleet_load_mem(const char *file, const char *dir, const char *data,
-			     size_t len, struct fleet_diags *diags)
+struct fleet *fleet_load_mem_opts(const char *file, const char *dir, const char *data,
+				  size_t len, const struct fleet_opts *o,
+				  struct fleet_diags *diags)
 {
 	struct fleet *f = xcalloc(1, sizeof *f);
 
@@ -117,16 +118,29 @@ struct fleet *fleet_load_mem(const char *file, const char *dir, const char *data
 	f->arena = yarena_new();
 	f->file = yarena_strdup(f->arena, file, strlen(file));
 	f->dir = abs_dir(f->arena, dir);
+	f->allow_outside = o != NULL && o->allow_outside;
 	f->root = fleet_parse(f->arena, f->file, data, len, diags);
-	if (f->root == NULL || fleet_check(f, diags) < 0 ||
-	    expand_fleet(f, diags) < 0) {
-		fleet_free(f);
-		return NULL;
-	}
-	return f;
+	if (f->root == NULL)
+		goto fail;
+	/* expand also after errors: a missing image must not hide two VMs
+	 * with one name or one address */
+	fleet_check(f, diags);
+	expand_fleet(f, diags);
+	if (diags->total == 0 || (o != NULL && o->keep))
+		return f;
+fail:
+	fleet_free(f);
+	return NULL;
 }
 
-struct fleet *fleet_load(const char *path, struct fleet_diags *diags)
+struct fleet *fleet_load_mem(const char *file, const char *dir, const char *data,
+			     size_t len, struct fleet_diags *diags)
+{
+	return fleet_load_mem_opts(file, dir, data, len, NULL, diags);
+}
+
+struct fleet *fleet_load_opts(const char *path, const struct fleet_opts *o,
+			      struct fleet_diags *diags)
 {
 	const char *slash = strrchr(path, '/');
 	char *data = NULL, *dir = NULL;
@@ -138,11 +152,16 @@ struct fleet *fleet_load(const char *path, struct fleet_diags *diags)
 		goto out;
 	if (slash != NULL)
 		dir = slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
-	f = fleet_load_mem(path, dir, data, len, diags);
+	f = fleet_load_mem_opts(path, dir, data, len, o, diags);
 out:
 	free(data);
 	free(dir);
 	return f;
+}
+
+struct fleet *fleet_load(const char *path, struct fleet_diags *diags)
+{
+	return fleet_load_opts(path, NULL, diags);
 }
 
 void fleet_free(struct fleet *f)

@@ -10,6 +10,15 @@
  * Pointers between parts (vm -> spec -> image) are borrowed and live as long
  * as the fleet.  Paths in the model are absolute (relative ones are resolved
  * against the fleet file's folder; "~/" against $HOME).
+ *
+ * Files the fleet names (images, boot and install kernels, user_data,
+ * kickstart, partials, authorized_keys files) must lie inside the fleet
+ * file's folder, symlinks resolved, unless the fleet was loaded with
+ * allow_outside (--allow-outside): a fleet file from someone else must
+ * not read /etc/shadow into a seed or upload it into a pool.  "~/" paths
+ * count as outside, except for authorized_keys files: only well-formed
+ * public key lines are ever taken from those (plans/sshkey.h), so they
+ * can carry nothing else out of a home folder.
  */
 #ifndef HERD_FLEET_H
 #define HERD_FLEET_H
@@ -71,7 +80,11 @@ struct fleet_network {
 	unsigned prefix;	/* 24 */
 	uint32_t gateway;	/* first host, 10.42.0.1: libvirt's bridge address */
 	uint32_t dhcp_first;	/* range libvirt's DHCP hands to unknown MACs: */
-	uint32_t dhcp_last;	/* the top quarter of the network */
+	uint32_t dhcp_last;	/* dhcp: {start, end}, else the top quarter of the
+				 * network, made smaller around fixed addresses */
+	uint32_t dhcp_default_first, dhcp_default_last;	/* the top quarter */
+	bool dhcp_range_set;	/* dhcp: {start, end} */
+	bool dhcp_shrunk;	/* the top quarter, made smaller (expand_addr.c) */
 	bool dhcp;		/* dhcp: true = guests use DHCP, not static config */
 	struct fleet_pos pos;
 };
@@ -148,6 +161,15 @@ struct fleet {
 	size_t n_explicit;		/* how many of vms came from vms: */
 	const struct ynode *root;	/* the parsed document */
 	struct yarena *arena;		/* owns the tree and all strings above */
+	bool allow_outside;		/* files may lie outside dir (see above) */
+};
+
+/* How to load a fleet file. */
+struct fleet_opts {
+	bool allow_outside;	/* --allow-outside: read files anywhere */
+	bool keep;		/* return the fleet even when it has errors (for
+				 * validate, which renders the seeds of what it
+				 * could expand); the caller checks diags->total */
 };
 
 /* One diagnostic: FILE:LINE:COL: message. */
@@ -184,6 +206,17 @@ struct fleet *fleet_load(const char *path, struct fleet_diags *diags);
  * and relative paths resolve against `dir` (may be NULL: the cwd). */
 struct fleet *fleet_load_mem(const char *file, const char *dir, const char *data,
 			     size_t len, struct fleet_diags *diags);
+
+/* fleet_load and fleet_load_mem with options (NULL: as above, files
+ * inside the folder only).  Every check runs even after an error (one
+ * error does not hide unrelated ones); with o->keep the fleet comes back
+ * whenever the file could be parsed, errors or not, and may then be
+ * incomplete (a VM's spec without the values that were in error). */
+struct fleet *fleet_load_opts(const char *path, const struct fleet_opts *o,
+			      struct fleet_diags *diags);
+struct fleet *fleet_load_mem_opts(const char *file, const char *dir, const char *data,
+				  size_t len, const struct fleet_opts *o,
+				  struct fleet_diags *diags);
 
 void fleet_free(struct fleet *f);
 

@@ -150,7 +150,7 @@ out:
 static int check_keys(struct check_ctx *c, const struct check_field *fl,
 		      const struct ynode *val, void *dst)
 {
-	const char **keys = NULL;
+	const char **keys = NULL, *abs;
 	size_t i, n = 0, cap = 0;
 	char why[200];
 	int rc = 0;
@@ -167,7 +167,8 @@ static int check_keys(struct check_ctx *c, const struct check_field *fl,
 				rc = check_errf(c, it, "authorized key %zu: %s", i + 1, why);
 			else
 				add_key(c, it->str, it->len, &keys, &n, &cap);
-		} else if (read_keys(c, it, check_abspath(c, it->str), &keys, &n, &cap) < 0) {
+		} else if ((abs = check_file(c, it, fl->key, true)) == NULL ||
+			   read_keys(c, it, abs, &keys, &n, &cap) < 0) {
 			rc = -1;
 		}
 	}

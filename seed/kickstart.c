@@ -34,8 +34,10 @@ char *kickstart_boot_args(const char *args)
 int kickstart_render(const struct fleet *f, const struct fleet_vm *vm,
 		     const struct ynode *ctx, struct buf *out, struct herd_err *err)
 {
+	struct render_dir where = { f->dir, f->allow_outside };
+
 	if (vm->spec->kickstart != NULL)
-		return render_file(vm->spec->kickstart, ctx, f->dir, out, err);
+		return render_file(vm->spec->kickstart, ctx, &where, out, err);
 	return render_builtin("ks.cfg", ctx, out, err);
 }
 

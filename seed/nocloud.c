@@ -16,7 +16,7 @@
 struct walk {
 	struct yarena *a;
 	const struct ynode *ctx;
-	const char *dir;
+	const struct render_dir *where;
 	struct buf text;
 	struct herd_err *err;
 	size_t total;		/* text rendered so far, against SEED_MAX_FILE */
@@ -62,7 +62,7 @@ static const struct ynode *render_tree(struct walk *w, const struct ynode *n,
 		if ((whole = whole_node(n, w->ctx)) != NULL)
 			return whole;
 		buf_reset(&w->text);
-		if (render_scalar(n, w->ctx, w->dir, &w->text, w->err) != 0)
+		if (render_scalar(n, w->ctx, w->where, &w->text, w->err) != 0)
 			return NULL;
 		w->total += w->text.len;
 		if (w->total > SEED_MAX_FILE) {
@@ -95,17 +95,12 @@ static const char *ctx_str(const struct ynode *ctx, const char *key)
 	return v != NULL && v->kind == YNODE_SCALAR ? v->str : "";
 }
 
-/* The built-in base (templates/cloud-config.tmpl) parsed, without
- * ssh_keys when there is no host key to put there. */
-static const struct ynode *base_tree(struct yarena *a, bool host_key,
-				     struct herd_err *err)
+const struct ynode *nocloud_base(struct yarena *a, struct herd_err *err)
 {
 	static const char file[] = "<builtin>/cloud-config.tmpl";
 	const char *text = tmpl_builtin_get("cloud-config");
 	struct fleet_diags d;
 	const struct ynode *t;
-	struct ynode *m;
-	size_t i;
 
 	memset(&d, 0, sizeof d);
 	if (text == NULL || (t = fleet_parse(a, file, text, strlen(text), &d)) == NULL) {
@@ -115,6 +110,19 @@ static const struct ynode *base_tree(struct yarena *a, bool host_key,
 		herd_errf(err, HERD_E_CONFIG, "built-in cloud-config: %s", msg);
 		return NULL;
 	}
+	return t;
+}
+
+/* The built-in base (parsed, or given), without ssh_keys when there is
+ * no host key to put there. */
+static const struct ynode *base_tree(struct yarena *a, const struct ynode *t,
+				     bool host_key, struct herd_err *err)
+{
+	struct ynode *m;
+	size_t i;
+
+	if (t == NULL && (t = nocloud_base(a, err)) == NULL)
+		return NULL;
 	if (host_key)
 		return t;
 	m = ynode_new_map(a, t);
@@ -129,7 +137,7 @@ static const struct ynode *base_tree(struct yarena *a, bool host_key,
 static const struct ynode *herd_base(struct walk *w, const struct nocloud_in *in)
 {
 	bool hk = in->host_key_private != NULL && in->host_key_public != NULL;
-	const struct ynode *t = base_tree(w->a, hk, w->err), *saved = w->ctx, *r;
+	const struct ynode *t = base_tree(w->a, in->base, hk, w->err), *saved = w->ctx, *r;
 	struct ynode *extra = ynode_new_map(w->a, NULL);
 
 	if (t == NULL)
@@ -149,12 +157,13 @@ int nocloud_user_data(const struct nocloud_in *in, struct yarena *a,
 {
 	const struct fleet_spec *spec = in->vm->spec;
 	const struct ynode *cc = spec->cloud_config, *doc, *base;
-	struct walk w = { a, in->ctx, in->fleet->dir, { NULL, 0, 0 }, err, 0, false };
+	struct render_dir where = { in->fleet->dir, in->fleet->allow_outside };
+	struct walk w = { a, in->ctx, &where, { NULL, 0, 0 }, err, 0, false };
 	size_t start = out->len;
 	int rc = -1;
 
 	if (spec->user_data != NULL)
-		return render_file(spec->user_data, in->ctx, in->fleet->dir, out, err);
+		return render_file(spec->user_data, in->ctx, &where, out, err);
 	if (cc != NULL && cc->kind == YNODE_MAP) {
 		cc = render_tree(&w, cc, 0);
 		if (cc == NULL)

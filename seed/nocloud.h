@@ -36,7 +36,14 @@ struct nocloud_in {
 	const struct ynode *ctx;		/* context_vm() of vm */
 	const char *host_key_private;		/* OpenSSH private key text, or NULL */
 	const char *host_key_public;		/* "ssh-ed25519 AAAA...", or NULL */
+	const struct ynode *base;		/* nocloud_base(), or NULL: parse
+						 * the built-in base each time */
 };
+
+/* herd's own cloud-config keys (templates/cloud-config.tmpl) parsed into
+ * arena a, for nocloud_in.base: a caller rendering many seeds parses it
+ * once.  NULL with err set if the built-in does not parse. */
+const struct ynode *nocloud_base(struct yarena *a, struct herd_err *err);
 
 /* Append the VM's user-data to out.  Scratch nodes go into arena a.
  * Returns 0, or -1 with err set: a template error is "FILE:LINE:COL:

@@ -10,9 +10,11 @@
 
 struct vmseed {
 	const struct fleet *fleet;
-	char *state_dir;
+	char *state_dir;		/* NULL: offline */
 	struct yarena *arena;		/* the shared context: `all`, the keys */
 	struct context_fleet cf;
+	const struct ynode *base;	/* nocloud_base, parsed once */
+	struct keys_pair offline;	/* offline: every key */
 };
 
 struct vmseed *vmseed_new(const struct fleet *f, const char *state_dir,
@@ -29,9 +31,25 @@ struct vmseed *vmseed_new(const struct fleet *f, const char *state_dir,
 	s->fleet = f;
 	s->state_dir = xstrdup(state_dir);
 	s->arena = yarena_new();
+	s->base = nocloud_base(s->arena, err);	/* NULL: each seed says why */
 	context_fleet_init(&s->cf, s->arena, f, fk.public_key);
 out:
 	keys_pair_release(&fk);
+	return s;
+}
+
+struct vmseed *vmseed_new_offline(const struct fleet *f, struct herd_err *err)
+{
+	struct vmseed *s = xcalloc(1, sizeof *s);
+
+	if (keys_generate(f->name, &s->offline, err) != 0) {
+		free(s);
+		return NULL;
+	}
+	s->fleet = f;
+	s->arena = yarena_new();
+	s->base = nocloud_base(s->arena, err);
+	context_fleet_init(&s->cf, s->arena, f, s->offline.public_key);
 	return s;
 }
 
@@ -39,6 +57,7 @@ void vmseed_free(struct vmseed *s)
 {
 	if (s == NULL)
 		return;
+	keys_pair_release(&s->offline);
 	yarena_free(s->arena);
 	free(s->state_dir);
 	free(s);
@@ -49,13 +68,18 @@ static int build_nocloud(const struct vmseed *s, const struct fleet_vm *vm,
 			 struct bundle *b, struct herd_err *err)
 {
 	struct keys_pair hk = { NULL, NULL, NULL };
-	struct nocloud_in in = { s->fleet, vm, ctx, NULL, NULL };
+	struct nocloud_in in = { s->fleet, vm, ctx, NULL, NULL, s->base };
 	int rc;
 
-	if (keys_ensure_host_key(s->state_dir, vm->name, &hk, err) != 0)
+	if (s->state_dir == NULL) {
+		in.host_key_private = s->offline.private_key;
+		in.host_key_public = s->offline.public_key;
+	} else if (keys_ensure_host_key(s->state_dir, vm->name, &hk, err) != 0) {
 		return herd_errctx(err, "vm '%s': host key", vm->name);
-	in.host_key_private = hk.private_key;
-	in.host_key_public = hk.public_key;
+	} else {
+		in.host_key_private = hk.private_key;
+		in.host_key_public = hk.public_key;
+	}
 	rc = nocloud_build(&in, a, b, err);
 	keys_pair_release(&hk);
 	return rc;

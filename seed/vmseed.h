@@ -26,6 +26,12 @@ struct vmseed *vmseed_new(const struct fleet *f, const char *state_dir,
 			  struct herd_err *err);
 void vmseed_free(struct vmseed *s);
 
+/* Seeds for checking only (herd validate): no state folder, no file
+ * written; the fleet key and every VM's host key are one pair made in
+ * memory, so the seeds have their real shape and size.  Returns the
+ * vmseed, or NULL with err set (HERD_E_SSH). */
+struct vmseed *vmseed_new_offline(const struct fleet *f, struct herd_err *err);
+
 /* Fill b (initialized, empty) with vm's seed: NoCloud files (label
  * cidata) or ks.cfg (label OEMDRV) by its bootstrap; for bootstrap none b
  * stays empty with label NULL.  Creates vm's host key on first use

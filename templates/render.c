@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/mem.h"
+#include "common/path.h"
 #include "templates/mustache.h"
 #include "templates/tmpl_builtin.h"
 
@@ -42,10 +43,26 @@ char *render_read_file(const char *path, size_t max, size_t *len,
 	return buf_take(&b, len);
 }
 
+/* Read a template file, refusing one outside where->dir (checked when it
+ * is opened: a file checked when the fleet was loaded may have become a
+ * symlink since). */
+static char *read_inside(const struct render_dir *where, const char *path, size_t *len,
+			 struct herd_err *err)
+{
+	if (where != NULL && !where->allow_outside && where->dir != NULL &&
+	    path_inside(where->dir, path) == 0) {
+		herd_errf(err, HERD_E_CONFIG, "%s is outside the fleet file's folder %s "
+			  "(a fleet file reads only files beside it, symlinks followed; "
+			  "run herd with --allow-outside to allow it)", path, where->dir);
+		return NULL;
+	}
+	return render_read_file(path, RENDER_MAX_FILE, len, err);
+}
+
 /* Partials live beside the fleet file; *file names the partial in errors
  * and must outlive the render, so it is kept on a list freed afterwards. */
 struct partials {
-	const char *dir;
+	const struct render_dir *where;
 	char **paths;
 	size_t n, cap;
 };
@@ -56,11 +73,11 @@ static char *partial_load(void *ctx, const char *name, const char **file,
 	struct partials *p = ctx;
 	char *path, *text;
 
-	if (name[0] == '/' || p->dir == NULL)
+	if (name[0] == '/' || p->where == NULL || p->where->dir == NULL)
 		path = xstrdup(name);
 	else
-		path = xasprintf("%s/%s", p->dir, name);
-	text = render_read_file(path, RENDER_MAX_FILE, NULL, err);
+		path = xasprintf("%s/%s", p->where->dir, name);
+	text = read_inside(p->where, path, NULL, err);
 	if (text == NULL) {
 		herd_errctx(err, "partial '%s'", name);
 		free(path);
@@ -83,9 +100,9 @@ static void partials_release(struct partials *p)
 
 static int render_text(const char *text, size_t len, const char *file,
 		       uint32_t line, uint32_t col, const struct ynode *ctx,
-		       const char *dir, struct buf *out, struct herd_err *err)
+		       const struct render_dir *where, struct buf *out, struct herd_err *err)
 {
-	struct partials p = { dir, NULL, 0, 0 };
+	struct partials p = { where, NULL, 0, 0 };
 	struct mustache_src src = { file, line, col, partial_load, &p };
 	int rc;
 
@@ -97,27 +114,27 @@ static int render_text(const char *text, size_t len, const char *file,
 }
 
 int render_scalar(const struct ynode *s, const struct ynode *ctx,
-		  const char *dir, struct buf *out, struct herd_err *err)
+		  const struct render_dir *where, struct buf *out, struct herd_err *err)
 {
 	if (s->len < 2 || memmem(s->str, s->len, "{{", 2) == NULL) {
 		buf_add(out, s->str, s->len);
 		return 0;
 	}
 	return render_text(s->str, s->len, s->file ? s->file : "<fleet>",
-			   s->line ? s->line : 1, s->col ? s->col : 1, ctx, dir,
+			   s->line ? s->line : 1, s->col ? s->col : 1, ctx, where,
 			   out, err);
 }
 
-int render_file(const char *path, const struct ynode *ctx, const char *dir,
+int render_file(const char *path, const struct ynode *ctx, const struct render_dir *where,
 		struct buf *out, struct herd_err *err)
 {
 	size_t len;
-	char *text = render_read_file(path, RENDER_MAX_FILE, &len, err);
+	char *text = read_inside(where, path, &len, err);
 	int rc;
 
 	if (text == NULL)
 		return -1;
-	rc = render_text(text, len, path, 1, 1, ctx, dir, out, err);
+	rc = render_text(text, len, path, 1, 1, ctx, where, out, err);
 	free(text);
 	return rc;
 }

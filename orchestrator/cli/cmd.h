@@ -20,6 +20,8 @@ struct herd_opts {
 	const char *state_dir;	/* --state-dir, or NULL: $XDG_STATE_HOME/herd */
 	int quiet;		/* -q */
 	int verbose;		/* -v */
+	int allow_outside;	/* --allow-outside: the fleet may name files
+				 * outside its folder (plans/fleet.h) */
 };
 
 typedef int (*cmd_fn)(const struct herd_opts *opts, int argc, char **argv);

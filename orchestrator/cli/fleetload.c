@@ -18,10 +18,18 @@ void fleetload_print(const struct fleet_diags *d)
 		fprintf(stderr, "... and %zu more\n", d->total - d->n);
 }
 
-struct fleet *fleetload(const char *path)
+struct fleet_opts fleetload_fleet_opts(const struct herd_opts *opts)
 {
+	struct fleet_opts o = { .allow_outside = opts->allow_outside != 0 };
+
+	return o;
+}
+
+struct fleet *fleetload(const struct herd_opts *opts)
+{
+	struct fleet_opts o = fleetload_fleet_opts(opts);
 	struct fleet_diags d;
-	struct fleet *f = fleet_load(path, &d);
+	struct fleet *f = fleet_load_opts(opts->fleet_file, &o, &d);
 
 	if (f == NULL)
 		fleetload_print(&d);
@@ -30,7 +38,8 @@ struct fleet *fleetload(const char *path)
 
 struct handle_opts fleetload_opts(const struct herd_opts *opts, const char *verb)
 {
-	struct handle_opts ho = { opts->fleet_file, opts->connect, opts->state_dir, verb };
+	struct handle_opts ho = { opts->fleet_file, opts->connect, opts->state_dir, verb,
+				  opts->allow_outside != 0 };
 
 	return ho;
 }

@@ -13,9 +13,13 @@
 #include "orchestrator/run/handle.h"
 #include "plans/fleet.h"
 
-/* Load the fleet at path.  Returns it (free with fleet_free), or NULL after
- * printing the diagnostics to stderr: the verb then exits 2. */
-struct fleet *fleetload(const char *path);
+/* Load the fleet file of opts (with its --allow-outside).  Returns it
+ * (free with fleet_free), or NULL after printing the diagnostics to
+ * stderr: the verb then exits 2. */
+struct fleet *fleetload(const struct herd_opts *opts);
+
+/* The loader's options from the global options (--allow-outside). */
+struct fleet_opts fleetload_fleet_opts(const struct herd_opts *opts);
 
 /* Print d's diagnostics to stderr as described above. */
 void fleetload_print(const struct fleet_diags *d);

@@ -12,6 +12,7 @@ const struct option globals_longopts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "state-dir", required_argument, NULL, GLOBALS_STATE_DIR },
+	{ "allow-outside", no_argument, NULL, GLOBALS_ALLOW_OUTSIDE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -25,6 +26,7 @@ int globals_set(struct herd_opts *o, int c, const char *arg)
 	case 'q': o->quiet = 1; return 1;
 	case 'v': o->verbose = 1; return 1;
 	case GLOBALS_STATE_DIR: o->state_dir = arg; return 1;
+	case GLOBALS_ALLOW_OUTSIDE: o->allow_outside = 1; return 1;
 	default: return 0;
 	}
 }

@@ -4,7 +4,8 @@
  * `herd -f lab.yaml up` and `herd up -f lab.yaml` mean the same: main.c
  * parses the options before the verb with getopt (abbreviations such as
  * --conn allowed), then globals_take() picks -f/--file, -c/--connect,
- * -q/--quiet, -v/--verbose and --state-dir out of the verb's arguments,
+ * -q/--quiet, -v/--verbose, --state-dir and --allow-outside out of the
+ * verb's arguments,
  * for every verb alike.  After the verb only their exact spellings count,
  * and only before a "--" (what follows it is a remote command's).  The
  * verb's own options come first: a value of a verb option is never taken
@@ -24,8 +25,9 @@
 extern const char globals_shortopts[];
 extern const struct option globals_longopts[];
 
-/* The long option --state-dir's getopt value (it has no short form). */
+/* The getopt values of the long options without a short form. */
 #define GLOBALS_STATE_DIR 'S'
+#define GLOBALS_ALLOW_OUTSIDE 'A'
 
 /* Apply global option c (a globals_longopts value) with its argument to
  * o.  Returns 1 when c is one (-h and -V are main's own: 0). */

@@ -25,9 +25,12 @@ static void usage(FILE *f)
 	      "  -q, --quiet           only errors\n"
 	      "  -v, --verbose         debug messages\n"
 	      "      --state-dir DIR   keys, seeds and locks (default $XDG_STATE_HOME/herd)\n"
+	      "      --allow-outside   let the fleet file name files outside its folder\n"
+	      "                        (absolute, ../, symlinks out, ~/ except key files)\n"
 	      "  -h, --help            this help; `herd VERB --help` for a verb\n"
 	      "  -V, --version         print the version\n"
-	      "-f, -c, -q, -v and --state-dir may also follow the verb (herd up -f lab.yaml).\n"
+	      "-f, -c, -q, -v, --state-dir and --allow-outside may also follow the verb\n"
+	      "(herd up -f lab.yaml).\n"
 	      "\n"
 	      "verbs:\n", f);
 	for (v = verbs_table; v->name != NULL; v++)
@@ -36,7 +39,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	struct herd_opts opts = { "./herd.yaml", NULL, NULL, 0, 0 };
+	struct herd_opts opts = { "./herd.yaml", NULL, NULL, 0, 0, 0 };
 	struct herd_err err = HERD_ERR_INIT;
 	const struct verb *v;
 	int c;

@@ -175,7 +175,9 @@ int handle_open(struct handle *h, const struct handle_opts *opts, unsigned flags
 	memset(h, 0, sizeof *h);
 	h->opts = *opts;
 	flags = implied(flags);
-	h->fleet = fleet_load(opts->fleet_file, &h->diags);
+	h->fleet = fleet_load_opts(opts->fleet_file,
+				   &(struct fleet_opts){ .allow_outside = opts->allow_outside },
+				   &h->diags);
 	if (h->fleet == NULL)
 		return HANDLE_INVALID;
 	if (((flags & HANDLE_STATE) && open_state(h, flags, err) != 0) ||

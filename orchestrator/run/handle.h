@@ -33,6 +33,8 @@ struct handle_opts {
 				 * LIBVIRT_DEFAULT_URI */
 	const char *state_root;	/* --state-dir, or NULL (state.h) */
 	const char *verb;	/* recorded in the lock: "apply", "destroy" */
+	bool allow_outside;	/* --allow-outside: the fleet may name files
+				 * outside its folder (plans/fleet.h) */
 };
 
 enum handle_flags {

@@ -64,7 +64,7 @@ defaults: {image: tiny, cpus: 1, memory: 96MiB, disk: 64MiB, networks: [net]}
 groups:
   vm: {count: $N, name: "vm-{{index}}"}
 EOF
-h() { "$T/herd" -f "$T/b.yaml" -c "$HERD_TEST_URI" --state-dir "$T/bstate" "$@"; }
+h() { "$T/herd" -f "$T/b.yaml" -c "$HERD_TEST_URI" --state-dir "$T/bstate" --allow-outside "$@"; }
 v() { virsh -q -c "$HERD_TEST_URI" "$@"; }
 
 # The loop's inputs: the seed files herd renders for each VM (not timed).

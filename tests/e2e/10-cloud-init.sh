@@ -50,13 +50,15 @@ herd_test_guest debian
 herd_test_start
 mkdir -p "$w/other" || fail "mkdir"
 F=$w/e2e.yaml
-h() { "$HERD" -f "$F" -c "$HERD_TEST_URI" --state-dir "$w/state" "$@"; }
+# --allow-outside: the guest image lives in the test's cache
+h() { "$HERD" -f "$F" -c "$HERD_TEST_URI" --state-dir "$w/state" --allow-outside "$@"; }
 # Verbs that reach guests run inside the namespace.  Like ssh(1), herd
 # ssh/exec join the words after -- into one remote shell command line.
-hn() { libvirt_ns_exec "$HERD" -f "$F" -c "$HERD_TEST_URI" --state-dir "$w/state" "$@"; }
+hn() { libvirt_ns_exec "$HERD" -f "$F" -c "$HERD_TEST_URI" --state-dir "$w/state" \
+    --allow-outside "$@"; }
 # hs VM CMD: one command on one VM over `herd ssh`, bounded in time.
 hs() { _vm=$1; shift; libvirt_ns_exec timeout 120 "$HERD" -f "$F" \
-    -c "$HERD_TEST_URI" --state-dir "$w/state" ssh "$_vm" -- "$@"; }
+    -c "$HERD_TEST_URI" --state-dir "$w/state" --allow-outside ssh "$_vm" -- "$@"; }
 
 # fleet WEB_COUNT DB_MEMORY HOSTS: write the fleet file.  HOSTS=1 renders
 # /etc/hosts from the `all` context.
@@ -151,7 +153,7 @@ grep -qxF "Plan: 3 to create, 0 to update, 0 to recreate, 0 to delete, 0 unchang
     "$out" || fail "first plan"
 s=$(now)
 libvirt_ns_exec "$HERD" -f "$F" -c "$HERD_TEST_URI" --state-dir "$w/state" \
-    up --timeout 15m >"$out" 2>&1 || fail "herd up"
+    --allow-outside up --timeout 15m >"$out" 2>&1 || fail "herd up"
 up=$(since "$s")
 say "herd up: 3 VMs from nothing to cloud-init finished in ${up}s"
 hn status >"$out" 2>&1 || fail "status"
@@ -300,7 +302,7 @@ grep -qxF '~ reseed e2e--web-1 (seed) [restart needed: apply --restart]' "$out" 
     fail "plan: reseed web-1"
 s=$(now)
 libvirt_ns_exec "$HERD" -f "$F" -c "$HERD_TEST_URI" --state-dir "$w/state" \
-    up --restart --timeout 15m >"$out" 2>&1 || fail "up with /etc/hosts"
+    --allow-outside up --restart --timeout 15m >"$out" 2>&1 || fail "up with /etc/hosts"
 say "reseed and restart of 3 VMs, delete of 1, to cloud-init finished: $(since "$s")s"
 vms="app-1 db web-1"
 [ -z "$(v list --all --name | grep -x e2e--web-2)" ] || fail "web-2 is still there"

@@ -71,6 +71,33 @@ else
 	sed 's/^/  /' "$tmp/err"
 fi
 
+# Template errors count among the 20 too: validate renders the seeds of
+# every entry of vms: (each with its own typo here), after the file's own
+# errors.
+{
+	printf 'fleet: lab\nimages: {i: {url: "http://127.0.0.1/i", sha256: %s}}\n' \
+		0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+	printf 'networks: {n: {cidr: 10.9.0.0/24}}\ndefaults: {image: i, networks: [n]}\nvms:\n'
+	printf '  bad: {cpus: 0}\n'
+	i=1
+	while [ "$i" -le 24 ]; do
+		printf '  vm%d: {cloud_config: {runcmd: ["echo {{typo%d}}"]}}\n' "$i" "$i"
+		i=$((i + 1))
+	done
+} > "$tmp/typos.yaml"
+"$herd" -f "$tmp/typos.yaml" validate >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" -eq 2 ] && [ "$(wc -l < "$tmp/err")" -eq 21 ] && [ ! -s "$tmp/out" ] &&
+   [ "$(head -n 1 "$tmp/err" | cut -d: -f2-)" = "6:15: vm 'bad': cpus 0 is out of range (1 to 512)" ] &&
+   [ "$(sed -n 2p "$tmp/err" | cut -d: -f2-)" = "7:38: unknown variable 'typo1'" ] &&
+   [ "$(tail -n 1 "$tmp/err")" = "... and 5 more" ]; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1))
+	echo "FAIL template errors: want the file's error, 19 template errors, '... and 5 more' (exit $rc):"
+	sed 's/^/  /' "$tmp/err"
+fi
+
 cd "$root" || exit 1
 for x in examples/*.yaml; do
 	if "$herd" -f "$x" validate >"$tmp/out" 2>"$tmp/err" && grep -q '^ok: ' "$tmp/out" &&

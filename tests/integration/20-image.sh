@@ -306,7 +306,9 @@ vms:
   b: {image: packed}
   c: {image: local}
 EOF
-pull "$T/fleet.yaml"
+# the path image lies outside the fleet file's folder
+"$HERD" --allow-outside image pull "$T/fleet.yaml" > "$T/out" 2> "$T/err"
+rc=$?
 [ "$rc" -eq 0 ] && cmp -s "$W/tiny.qcow2" "$HERD_CACHE_DIR/sha256-$Q" &&
 	cmp -s "$W/disk.raw" "$HERD_CACHE_DIR/sha256-$RAW"; verdict "pull FLEET-FILE fetches each url image"
 "$HERD" image list --json > "$T/list.json"

@@ -30,7 +30,7 @@ h() { "$HERD" -f "$T/scale.yaml" -c test:///default --state-dir "$T/state" "$@";
 h plan >"$T/out" || fail "plan"
 grep -qx 'Plan: 1000 to create, 0 to update, 0 to recreate, 0 to delete, 0 unchanged.' \
 	"$T/out" || fail "plan summary"
-[ "$(grep -c '^+ create scale-n-' "$T/out")" -eq 1000 ] || fail "plan lines"
+[ "$(grep -c '^+ create scale--n-' "$T/out")" -eq 1000 ] || fail "plan lines"
 s=$(date +%s%N)
 h apply -j 8 --verify >"$T/out" 2>"$T/err" || { cat "$T/err" >&2; fail "apply"; }
 ms=$(( ($(date +%s%N) - s) / 1000000 ))
@@ -38,5 +38,5 @@ grep -qx 'Apply: 1000 created, 0 updated, 0 recreated, 0 deleted, 0 failed.' "$T
 	fail "apply summary"
 grep -qx 'Verify: Plan: 0 to create, 0 to update, 0 to recreate, 0 to delete, 1000 unchanged.' \
 	"$T/out" || fail "re-plan is not empty"
-[ "$(grep -c '^created scale-n-' "$T/err")" -eq 1000 ] || fail "progress lines"
+[ "$(grep -c '^created scale--n-' "$T/err")" -eq 1000 ] || fail "progress lines"
 echo "45-scale: ok (1000 VMs planned, applied and re-planned in ${ms} ms)"

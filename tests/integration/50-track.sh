@@ -59,9 +59,10 @@ groups:
 vms:
   lb: {ip: 10.79.0.50}
 EOF
+# --allow-outside: the tiny guest's files live in the test's cache
 h() { ip netns exec "$HERD_TEST_NS" "$HERD" -f "$w/t50.yaml" \
-    -c "$HERD_TEST_URI" --state-dir "$w/state" "$@"; }
-log() { echo "$HERD_POOL_DIR/herd-t50/t50-$1.console.log"; }
+    -c "$HERD_TEST_URI" --state-dir "$w/state" --allow-outside "$@"; }
+log() { echo "$HERD_POOL_DIR/herd-t50/t50--$1.console.log"; }
 vms="lb web-1 db-1"
 
 # --- up: apply, then wait for the addresses
@@ -121,7 +122,7 @@ h status -g web >"$out" || fail "status -g"
 # --watch redraws until interrupted, then exits 0.  Not through h(): the
 # signal must reach herd (ip netns exec execs it), not a subshell.
 ip netns exec "$HERD_TEST_NS" "$HERD" -f "$w/t50.yaml" -c "$HERD_TEST_URI" \
-    --state-dir "$w/state" status --watch -g db >"$w/watch" 2>&1 &
+    --state-dir "$w/state" --allow-outside status --watch -g db >"$w/watch" 2>&1 &
 wpid=$!
 two_draws() { [ "$(grep -c '^NAME ' "$w/watch")" -ge 2 ]; }
 wait_for 30 two_draws || fail "status --watch drew less than twice: $(cat "$w/watch")"

@@ -57,7 +57,8 @@ defaults: {image: tiny, cpus: 1, memory: 128MiB, disk: 64MiB, networks: [lan]}
 groups:
   web: {count: 2, name: "web-{{index}}"}
 EOF
-h() { n "$HERD" -f "$w/t55.yaml" -c "$HERD_TEST_URI" --state-dir "$w/state" "$@"; }
+# --allow-outside: the tiny guest's files live in the test's cache
+h() { n "$HERD" -f "$w/t55.yaml" -c "$HERD_TEST_URI" --state-dir "$w/state" --allow-outside "$@"; }
 vms="web-1 web-2"
 
 h up -j 2 --for ip --timeout 3m >"$out" 2>&1 || fail "up"

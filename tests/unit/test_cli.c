@@ -188,7 +188,7 @@ static void test_up_repeated_options(void **state)
  * which finds no fleet file. */
 static void test_up_many_jobs_options(void **state)
 {
-	struct herd_opts o = { "/nonexistent/herd.yaml", NULL, NULL, 1, 0 };
+	struct herd_opts o = { "/nonexistent/herd.yaml", NULL, NULL, 1, 0, 0 };
 	char *argv[] = { "up", "-j", "1", "-j", "2", "-j", "3", "-j", "4", "--restart", NULL };
 
 	(void)state;

@@ -327,6 +327,104 @@ static void test_hostile_keys(void **state)
 	unlink_in_dir("priv.pub");
 }
 
+/* One error does not hide unrelated ones: a missing image still lets the
+ * duplicate-name and address checks run. */
+static void test_errors_do_not_hide_others(void **state)
+{
+	struct fleet_diags d;
+	char line[1024];
+
+	(void)state;
+	assert_null(ft_load("fleet: lab\nimages:\n  tiny: {path: ./missing.qcow2}\n"
+			    "networks:\n  net: {cidr: 10.0.0.0/24}\n"
+			    "defaults: {image: tiny, networks: [net], cpus: 0}\n"
+			    "groups:\n  web: {count: 2}\n"
+			    "vms:\n  a: {ip: 10.0.0.5}\n  b: {ip: 10.0.0.5}\n  web-2: {}\n", &d));
+	fleet_diag_format(&d.items[0], line, sizeof line);
+	if (d.total != 4) {
+		size_t i;
+		for (i = 0; i < d.n; i++) {
+			fleet_diag_format(&d.items[i], line, sizeof line);
+			print_error("%s\n", line);
+		}
+		fail();
+	}
+	fleet_diag_format(&d.items[0], line, sizeof line);
+	assert_non_null(strstr(line, "t.yaml:3:16: image 'tiny': path ./missing.qcow2: no such file"));
+	fleet_diag_format(&d.items[1], line, sizeof line);
+	assert_string_equal(line, "t.yaml:6:48: defaults: cpus 0 is out of range (1 to 512)");
+	fleet_diag_format(&d.items[2], line, sizeof line);
+	assert_string_equal(line, "t.yaml:8:3: group 'web': makes the name \"web-2\", which "
+			    "vm 'web-2' (line 12) already has (names must be unique; change "
+			    "the name pattern)");
+	fleet_diag_format(&d.items[3], line, sizeof line);
+	assert_string_equal(line, "t.yaml:11:11: vm 'b': ip 10.0.0.5 is also the address of "
+			    "vm 'a' (give each VM its own)");
+}
+
+/* Files stay inside the fleet file's folder, symlinks followed, unless
+ * the fleet is loaded with allow_outside; "~/" is outside, except for
+ * authorized_keys files. */
+static void test_paths_stay_inside(void **state)
+{
+	char out[160], home[96], yaml[2048], link[160], *base;
+	struct fleet_opts o = { .allow_outside = true };
+	struct fleet_diags d;
+	struct fleet *f;
+	const char *old_home = getenv("HOME");
+	FILE *fp;
+
+	(void)state;
+	snprintf(home, sizeof home, "/tmp/herd-home-XXXXXX");
+	assert_non_null(mkdtemp(home));
+	snprintf(out, sizeof out, "%s/shadow", home);
+	fp = fopen(out, "w");
+	assert_non_null(fp);
+	fputs(FT_KEY1 " home@key\n", fp);
+	fclose(fp);
+	snprintf(link, sizeof link, "%s/innocent.img", ft_dir);
+	assert_int_equal(symlink(out, link), 0);
+	setenv("HOME", home, 1);
+	base = strrchr(home, '/') + 1;
+	snprintf(yaml, sizeof yaml, FT_HEAD "vms:\n  a: {user_data: \"%s\"}\n", out);
+	ft_expect_error(yaml, "t.yaml:10:18: vm 'a': user_data /tmp/herd-home-");
+	ft_expect_error(yaml, "/shadow is outside the fleet file's folder /tmp/herd-fleettest-");
+	ft_expect_error(yaml, "(a fleet file reads only files beside it, symlinks followed; "
+			"run herd with --allow-outside to allow it)");
+	snprintf(yaml, sizeof yaml, FT_HEAD "vms:\n  a: {kickstart: ../%s/shadow, "
+		 "bootstrap: kickstart, install: {kernel: vmlinuz, initrd: initrd.img}}\n", base);
+	ft_expect_error(yaml, "t.yaml:10:18: vm 'a': kickstart ../herd-home-");
+	snprintf(yaml, sizeof yaml, "fleet: lab\nimages:\n  x: {path: innocent.img}\n");
+	ft_expect_error(yaml, "t.yaml:3:13: image 'x': path innocent.img is outside");
+	snprintf(yaml, sizeof yaml, "fleet: lab\nimages:\n  x: {path: tiny.qcow2, "
+		 "boot: {kernel: ~/shadow}}\n");
+	ft_expect_error(yaml, "t.yaml:3:40: image 'x': boot: kernel ~/shadow is outside");
+	snprintf(yaml, sizeof yaml, FT_HEAD "vms:\n  a: {install: {initrd: /etc/passwd}}\n");
+	ft_expect_error(yaml, "install: initrd /etc/passwd is outside");
+	/* keys from the home folder are fine: only key lines come out */
+	f = ft_must_load(FT_HEAD "ssh: {authorized_keys: [~/shadow]}\nvms: {a: {}}\n");
+	assert_string_equal(f->ssh.authorized_keys[0], FT_KEY1 " home@key");
+	fleet_free(f);
+	/* all of it with allow_outside */
+	snprintf(yaml, sizeof yaml, FT_HEAD "  user_data: %s\nvms: {a: {}}\n", out);
+	f = fleet_load_mem_opts("t.yaml", ft_dir, yaml, strlen(yaml), &o, &d);
+	if (f == NULL)
+		fail_msg("%s", ft_first(&d));
+	assert_string_equal(f->vms[0].spec->user_data, out);
+	fleet_free(f);
+	snprintf(yaml, sizeof yaml, "fleet: lab\nimages:\n  x: {path: innocent.img}\n");
+	f = fleet_load_mem_opts("t.yaml", ft_dir, yaml, strlen(yaml), &o, &d);
+	if (f == NULL)
+		fail_msg("%s", ft_first(&d));
+	assert_string_equal(f->images[0].path, link);	/* as written: libvirt reads it */
+	fleet_free(f);
+	if (old_home != NULL)
+		setenv("HOME", old_home, 1);
+	unlink(link);
+	unlink(out);
+	rmdir(home);
+}
+
 static void test_many_errors_sorted_and_capped(void **state)
 {
 	char yaml[4096];
@@ -362,6 +460,8 @@ int main(void)
 		cmocka_unit_test(test_ssh_errors),
 		cmocka_unit_test(test_hostile_keys),
 		cmocka_unit_test(test_many_errors_sorted_and_capped),
+		cmocka_unit_test(test_errors_do_not_hide_others),
+		cmocka_unit_test(test_paths_stay_inside),
 	};
 
 	return cmocka_run_group_tests(tests, ft_setup, ft_teardown);

@@ -223,7 +223,7 @@ static int fx_teardown(void **state)
 static struct nocloud_in fx_in(struct fx *x, size_t i)
 {
 	struct nocloud_in in = { &x->f, &x->vms[i], context_vm(x->a, &x->cf, &x->vms[i]),
-				 HOST_PRIV, HOST_PUB };
+				 HOST_PRIV, HOST_PUB, NULL };
 	return in;
 }
 
@@ -348,6 +348,7 @@ static void test_user_data_file(void **state)
 	struct fx *x = *state;
 	struct herd_err err = HERD_ERR_INIT;
 	char *path = xasprintf("%s/db.sh.tmpl", x->dir), *part = xasprintf("%s/part.inc", x->dir);
+	char *outside;
 	FILE *fp = fopen(path, "w");
 	struct nocloud_in in;
 	struct buf b;
@@ -367,7 +368,51 @@ static void test_user_data_file(void **state)
 	/* rendered raw: no #cloud-config, nothing of herd's added */
 	assert_string_equal(buf_str(&b), "#!/bin/sh\necho 'web-01: 10.42.0.11' # from lab\n");
 	buf_release(&b);
+	/* a partial outside the fleet's folder, by .. or by a symlink */
+	outside = xasprintf("%s.secret", x->dir);	/* beside the fleet's folder */
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "{{> ../%s}}", strrchr(outside, '/') + 1);
+	fclose(fp);
+	fp = fopen(outside, "w");
+	assert_non_null(fp);
+	fputs("SECRET", fp);
+	fclose(fp);
+	buf_init(&b);
+	assert_int_equal(nocloud_user_data(&in, x->a, &b, &err), -1);
+	assert_non_null(strstr(err.msg, ".secret is outside the fleet file's folder "));
+	assert_null(strstr(buf_str(&b), "SECRET"));
+	buf_release(&b);
+	assert_int_equal(unlink(part), 0);
+	assert_int_equal(symlink(outside, part), 0);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("{{> part.inc}}", fp);
+	fclose(fp);
+	herd_err_clear(&err);
+	buf_init(&b);
+	assert_int_equal(nocloud_user_data(&in, x->a, &b, &err), -1);
+	assert_non_null(strstr(err.msg, "/part.inc is outside the fleet file's folder "));
+	buf_release(&b);
+	/* the template file itself, turned into a symlink after loading */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink(outside, path), 0);
+	herd_err_clear(&err);
+	buf_init(&b);
+	assert_int_equal(nocloud_user_data(&in, x->a, &b, &err), -1);
+	assert_non_null(strstr(err.msg, "/db.sh.tmpl is outside the fleet file's folder "));
+	buf_release(&b);
+	/* all of it with --allow-outside */
+	x->f.allow_outside = true;
+	herd_err_clear(&err);
+	buf_init(&b);
+	assert_int_equal(nocloud_user_data(&in, x->a, &b, &err), 0);
+	assert_string_equal(buf_str(&b), "SECRET");
+	buf_release(&b);
+	x->f.allow_outside = false;
+	unlink(outside);
 	x->spec.user_data = NULL;
+	free(outside);
 	free(path);
 	free(part);
 }
