@@ -172,6 +172,24 @@ void fleet_free(struct fleet *f)
 	free(f);
 }
 
+static bool written_before(const struct ynode *a, const struct ynode *b)
+{
+	return a != NULL && b != NULL &&
+	       (a->line < b->line || (a->line == b->line && a->col < b->col));
+}
+
+void fleet_file_order(const struct fleet *f, const struct fleet_vm **out)
+{
+	bool groups_first = written_before(ynode_get_key(f->root, "groups"),
+					   ynode_get_key(f->root, "vms"));
+	size_t i, n = 0, explicit = f->n_explicit;
+
+	for (i = groups_first ? explicit : 0; i < (groups_first ? f->n_vms : explicit); i++)
+		out[n++] = &f->vms[i];
+	for (i = groups_first ? 0 : explicit; i < (groups_first ? explicit : f->n_vms); i++)
+		out[n++] = &f->vms[i];
+}
+
 bool fleet_name_reserved(const char *name)
 {
 	static const char *const reserved[] = { "images" };

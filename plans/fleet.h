@@ -224,6 +224,12 @@ void fleet_free(struct fleet *f);
  * shared image pool was herd-images, which that fleet's pool would be). */
 bool fleet_name_reserved(const char *name);
 
+/* f's VMs in the order the file writes them, into out[f->n_vms]: the
+ * sections groups: and vms: in the order they appear, entries in the
+ * order written, a group's members by index.  (f->vms itself holds the
+ * vms: entries first.)  This is the order of {{#all}}. */
+void fleet_file_order(const struct fleet *f, const struct fleet_vm **out);
+
 /* The VM called name, or NULL. */
 const struct fleet_vm *fleet_find_vm(const struct fleet *f, const char *name);
 

@@ -1,7 +1,10 @@
 #include "templates/context.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "common/mem.h"
 
 /* Strings herd makes are marked quoted, so that a VM called "no" or an
  * empty group is text to mustache, not a YAML boolean. */
@@ -43,11 +46,13 @@ void context_fleet_init(struct context_fleet *cf, struct yarena *a,
 			const struct fleet *f, const char *fleet_pubkey)
 {
 	struct ynode *all = ynode_new_seq(a, NULL), *keys = ynode_new_seq(a, NULL);
+	const struct fleet_vm **order = xcalloc(f->n_vms + 1, sizeof *order);
 	char ip[16];
 	size_t i;
 
+	fleet_file_order(f, order);
 	for (i = 0; i < f->n_vms; i++) {
-		const struct fleet_vm *vm = &f->vms[i];
+		const struct fleet_vm *vm = order[i];
 		struct ynode *m = ynode_new_map(a, NULL);
 
 		put(a, m, "name", vm->name);
@@ -57,6 +62,7 @@ void context_fleet_init(struct context_fleet *cf, struct yarena *a,
 		put(a, m, "ip", ip);
 		ynode_seq_push(a, all, m);
 	}
+	free(order);
 	if (fleet_pubkey != NULL)
 		ynode_seq_push(a, keys, ynode_new_scalar(a, fleet_pubkey, true, NULL));
 	for (i = 0; i < f->ssh.n_authorized_keys; i++)

@@ -20,7 +20,8 @@
  *   nics             list, one map per network, in order: id ("eth0"),
  *                    network, mac, ip, prefix, netmask, gateway, and plain
  *                    true/false dhcp and primary
- *   all              list of {name, ip} for every VM of the fleet
+ *   all              list of {name, ip} for every VM of the fleet, in the
+ *                    order the file writes them (fleet_file_order)
  *
  * `all` and `ssh_authorized_keys` are built once per fleet (context_fleet)
  * and shared by every VM's map: the tree is a DAG, never modify it.

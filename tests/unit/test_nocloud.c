@@ -580,6 +580,45 @@ static void test_user_data_size_limit(void **state)
 	free(big);
 }
 
+/* {{#all}} lists VMs in the order the file writes them: a group written
+ * before vms: comes first (it came after, by the order of addresses). */
+static void test_all_in_file_order(void **state)
+{
+	static const char *const yaml[2] = {
+		"fleet: lab\nnetworks: {n: {cidr: 10.1.0.0/24}}\n"
+		"defaults: {bootstrap: none, networks: [n]}\n"
+		"groups:\n  app: {count: 2}\n  web: {count: 1}\nvms:\n  db: {}\n  cache: {}\n",
+		"fleet: lab\nnetworks: {n: {cidr: 10.1.0.0/24}}\n"
+		"defaults: {bootstrap: none, networks: [n]}\n"
+		"vms:\n  db: {}\n  cache: {}\ngroups:\n  app: {count: 2}\n  web: {count: 1}\n",
+	};
+	static const char *const want[2] = {
+		"app-1 app-2 web-1 db cache ", "db cache app-1 app-2 web-1 ",
+	};
+	struct fleet_diags d;
+	struct context_fleet cf;
+	struct yarena *a;
+	struct fleet *f;
+	char got[128];
+	size_t i, k;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		f = fleet_load_mem("o.yaml", "/tmp", yaml[k], strlen(yaml[k]), &d);
+		assert_non_null(f);
+		a = yarena_new();
+		context_fleet_init(&cf, a, f, NULL);
+		got[0] = '\0';
+		for (i = 0; i < cf.all->n; i++) {
+			strcat(got, ynode_get(cf.all->kids[i], "name")->str);
+			strcat(got, " ");
+		}
+		assert_string_equal(got, want[k]);
+		yarena_free(a);
+		fleet_free(f);
+	}
+}
+
 static void test_plain_is_string(void **state)
 {
 	static const char *const no[] = { "", "true", "No", "Y", "off", "null", "~",
@@ -699,6 +738,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_meta_data_instance_id, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_kickstart_base, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_user_data_size_limit, fx_setup, fx_teardown),
+		cmocka_unit_test(test_all_in_file_order),
 		cmocka_unit_test(test_plain_is_string),
 		cmocka_unit_test(test_emit_any_string),
 		cmocka_unit_test_setup_teardown(test_vmseed_keys_stable, fx_setup, fx_teardown),
