@@ -20,13 +20,55 @@ static int check_ifname(struct check_ctx *c, const struct check_field *fl,
 	return 0;
 }
 
+/* dhcp: {start, end}: the range libvirt's DHCP hands to unknown machines. */
+struct dhcp_range {
+	uint32_t start, end;
+};
+
+static const struct check_field range_fields[] = {
+	{ .key = "end", .fn = check_ip, .flags = ANY | CHECK_REQUIRED,
+	  .off = offsetof(struct dhcp_range, end), .example = "end: ADDRESS" },
+	{ .key = "start", .fn = check_ip, .flags = ANY | CHECK_REQUIRED,
+	  .off = offsetof(struct dhcp_range, start), .example = "start: ADDRESS" },
+};
+static const struct check_table range_table = CHECK_TABLE(range_fields);
+
+/* dhcp: true/false (guests use DHCP, or herd's static addresses), or
+ * {start, end} (the range for unknown machines; guests static). */
+static int check_dhcp(struct check_ctx *c, const struct check_field *fl,
+		      const struct ynode *val, void *dst)
+{
+	struct fleet_network *n = dst;
+	struct dhcp_range r = { 0, 0 };
+	const char *what = c->what;
+	char sub[160];
+	int rc;
+
+	if (val->kind != YNODE_MAP) {
+		if (val->kind == YNODE_SCALAR)
+			return check_bool(c, fl, val, dst);
+		return check_errf(c, val, "dhcp must be true, false or {start: ADDRESS, "
+				  "end: ADDRESS}, not %s", ynode_kind_name(val));
+	}
+	snprintf(sub, sizeof sub, "%s%sdhcp", what ? what : "", what ? ": " : "");
+	c->what = sub;
+	rc = check_map(c, val, &range_table, &r);
+	c->what = what;
+	if (rc < 0)
+		return -1;
+	n->dhcp_first = r.start;
+	n->dhcp_last = r.end;
+	n->dhcp_range_set = true;
+	return 0;
+}
+
 static const struct check_field net_fields[] = {
 	{ .key = "bridge", .fn = check_ifname, .flags = ANY,
 	  .off = offsetof(struct fleet_network, bridge) },
 	{ .key = "cidr", .fn = check_cidr, .flags = ANY, .min = 8, .max = 29,
 	  .off = offsetof(struct fleet_network, addr),
 	  .off2 = offsetof(struct fleet_network, prefix) },
-	{ .key = "dhcp", .fn = check_bool, .flags = ANY,
+	{ .key = "dhcp", .fn = check_dhcp, .flags = ANY,
 	  .off = offsetof(struct fleet_network, dhcp) },
 	{ .key = "mode", .fn = check_word, .flags = ANY,
 	  .off = offsetof(struct fleet_network, mode), .arg = mode_words },
@@ -36,14 +78,43 @@ static const struct check_table net_table = CHECK_TABLE(net_fields);
 /* The gateway is the first host (libvirt gives it to the host bridge); the
  * top quarter of the network is the DHCP range for machines herd does not
  * know (a rescue VM, a PXE client), so herd never assigns an address there
- * and both can share the network. */
+ * and both can share the network.  Fixed addresses there make the range
+ * smaller (expand_addr.c); dhcp: {start, end} sets it instead. */
 static void layout(struct fleet_network *n)
 {
 	uint32_t size = 1u << (32 - n->prefix);
 
 	n->gateway = n->addr + 1;
-	n->dhcp_first = n->addr + size - size / 4;
-	n->dhcp_last = n->addr + size - 2;
+	n->dhcp_default_first = n->addr + size - size / 4;
+	n->dhcp_default_last = n->addr + size - 2;
+	if (!n->dhcp_range_set) {
+		n->dhcp_first = n->dhcp_default_first;
+		n->dhcp_last = n->dhcp_default_last;
+	}
+}
+
+/* dhcp: {start, end} inside the network, past the gateway, in order;
+ * after an error the network keeps the default range. */
+static void check_range(struct check_ctx *c, const struct ynode *map,
+			struct fleet_network *n)
+{
+	size_t before = c->errors;
+	const struct ynode *d = ynode_get(map, "dhcp");
+	uint32_t size = 1u << (32 - n->prefix);
+	char lo[16], hi[16];
+
+	fleet_ip_str(n->gateway + 1, lo);
+	fleet_ip_str(n->addr + size - 2, hi);
+	if (n->dhcp_first <= n->gateway || n->dhcp_first > n->addr + size - 2 ||
+	    n->dhcp_last <= n->gateway || n->dhcp_last > n->addr + size - 2)
+		check_errf(c, d, "dhcp: the range must lie in %s to %s (inside the "
+			   "network, after its gateway)", lo, hi);
+	else if (n->dhcp_first > n->dhcp_last)
+		check_errf(c, d, "dhcp: start comes after end");
+	if (c->errors != before) {
+		n->dhcp_range_set = false;
+		layout(n);
+	}
 }
 
 static void overlaps(struct check_ctx *c, const struct ynode *map, size_t i)
@@ -83,6 +154,10 @@ static void cross_check(struct check_ctx *c, const struct ynode *key,
 			check_errf(c, ynode_get_key(map, "cidr"), "cidr is not used "
 				   "with mode bridge (guests get addresses from the "
 				   "bridge's DHCP)");
+		if (n->dhcp_range_set)
+			check_errf(c, ynode_get(map, "dhcp"), "a dhcp range is not used "
+				   "with mode bridge (the bridge's own DHCP server hands "
+				   "out addresses)");
 		n->prefix = 0;
 		return;
 	}
@@ -96,6 +171,8 @@ static void cross_check(struct check_ctx *c, const struct ynode *key,
 	if (n->prefix == 0)
 		return;	/* the cidr had an error */
 	layout(n);
+	if (n->dhcp_range_set)
+		check_range(c, map, n);
 	overlaps(c, map, i);
 }
 

@@ -13,7 +13,11 @@
  *
  *  - A nat or isolated network's pool is gateway+1 .. dhcp_first-1: the
  *    gateway is the first host and the top quarter is the DHCP range for
- *    unknown MACs (check_networks.c), so a VM never gets either.
+ *    unknown MACs (check_networks.c), so a VM never gets either.  With
+ *    dhcp: {start, end} the pool is every host but the gateway and that
+ *    range.  A fixed `ip:` may lie in the top quarter: the range then
+ *    shrinks to its longest run without fixed addresses, which must keep
+ *    DHCP_MIN_ROOM addresses (or all of a smaller top quarter).
  *  - NICs are served in a fixed order: fixed `ip:` addresses; pins (what a
  *    VM has in libvirt now); vms: entries by name; group members by
  *    (index, group name).  Adding student-41 appends to that order, after
@@ -27,8 +31,13 @@
  */
 
 struct pool {
-	uint32_t base, size;	/* first address and count; size 0: no IPs */
-	uint8_t *used;		/* bitmap of size bits */
+	uint32_t base, size;	/* first address and how many herd assigns
+				 * from; size 0: no IPs */
+	uint32_t span;		/* addresses the bitmap covers: base up to the
+				 * broadcast address (fixed ones may be in the
+				 * default DHCP range, past size) */
+	uint32_t free0;		/* of size, not the DHCP range's */
+	uint8_t *used;		/* bitmap of span bits */
 	size_t need;		/* NICs on the network */
 };
 
@@ -214,6 +223,8 @@ static void assign_in_order(struct alloc *a)
 	free(start);
 }
 
+#define DHCP_MIN_ROOM 16	/* addresses a shrunk default range keeps */
+
 static uint32_t pool_size(unsigned prefix)
 {
 	uint32_t size = 1u << (32 - prefix);
@@ -232,10 +243,35 @@ static int too_small(struct alloc *a, const struct fleet_network *n, const struc
 	fleet_ip_str(p->base, lo);
 	fleet_ip_str(p->base + p->size - 1, hi);
 	fleet_diag_add(a->d, n->pos.file, n->pos.line, n->pos.col,
-		       "network '%s': %s/%u has %u addresses for VMs (%s to %s) "
+		       "network '%s': %s/%u has %u addresses for VMs (%s to %s%s) "
 		       "but %zu VMs need one (use a /%u or larger)", n->name, net,
-		       n->prefix, p->size, lo, hi, p->need, fit);
+		       n->prefix, p->free0, lo, hi, n->dhcp_range_set ?
+		       ", less the DHCP range" : "", p->need, fit);
 	return -1;
+}
+
+/* The pool of network n; the default DHCP range is restored first (this
+ * may run again on the same fleet, with pins). */
+static void pool_init(struct fleet_network *n, struct pool *p)
+{
+	uint32_t i;
+
+	if (n->mode == FLEET_NET_BRIDGE || n->gateway == 0)
+		return;	/* a bridge, or a network in error (never laid out) */
+	p->base = n->gateway + 1;
+	p->span = n->addr + (uint32_t)((1ull << (32 - n->prefix)) - 1) - p->base;
+	p->used = xcalloc(p->span / 8 + 1, 1);
+	n->dhcp_shrunk = false;
+	if (!n->dhcp_range_set) {
+		n->dhcp_first = n->dhcp_default_first;
+		n->dhcp_last = n->dhcp_default_last;
+		p->size = p->free0 = n->dhcp_first - p->base;
+		return;
+	}
+	p->size = p->span;
+	for (i = n->dhcp_first - p->base; i <= n->dhcp_last - p->base; i++)
+		set_bit(p, i);
+	p->free0 = p->size - (n->dhcp_last - n->dhcp_first + 1);
 }
 
 static int pools_init(struct alloc *a)
@@ -244,21 +280,15 @@ static int pools_init(struct alloc *a)
 	size_t i, j, nics = 0;
 	int rc = 0;
 
-	for (i = 0; i < f->n_networks; i++) {
-		const struct fleet_network *n = &f->networks[i];
-		if (n->mode == FLEET_NET_BRIDGE || n->prefix == 0)
-			continue;
-		a->pools[i].base = n->gateway + 1;
-		a->pools[i].size = n->dhcp_first - a->pools[i].base;
-		a->pools[i].used = xcalloc(a->pools[i].size / 8 + 1, 1);
-	}
+	for (i = 0; i < f->n_networks; i++)
+		pool_init(&f->networks[i], &a->pools[i]);
 	for (i = 0; i < f->n_vms; i++) {
 		for (j = 0; j < f->vms[i].spec->n_networks; j++)
 			a->pools[net_index(f, f->vms[i].spec->networks[j])].need++;
 		nics += f->vms[i].spec->n_networks;
 	}
 	for (i = 0; i < f->n_networks; i++)
-		if (a->pools[i].size != 0 && a->pools[i].need > a->pools[i].size)
+		if (a->pools[i].size != 0 && a->pools[i].need > a->pools[i].free0)
 			rc = too_small(a, &f->networks[i], &a->pools[i]);
 	if (nics > (1u << 23))	/* half the MAC space: probing stays short */
 		return fleet_diag_add(a->d, f->file, 0, 0, "%zu network interfaces "
@@ -291,8 +321,8 @@ static int fixed_one(struct alloc *a, size_t i, const struct ynode *at)
 
 	vm->nics[0].ip = 0;
 	fleet_ip_str(ip, s);
-	if (n->mode != FLEET_NET_BRIDGE && n->prefix == 0)
-		return -1;	/* its cidr is in error: reported there */
+	if (n->mode != FLEET_NET_BRIDGE && n->gateway == 0)
+		return -1;	/* the network is in error: reported there */
 	if (p->size == 0)
 		return fleet_diag_at(a->d, at, "vm '%s': ip needs a nat or isolated "
 				     "network first in networks ('%s' is a bridge)",
@@ -313,10 +343,11 @@ static int fixed_one(struct alloc *a, size_t i, const struct ynode *at)
 		fleet_diag_at(a->d, at, "vm '%s': ip %s is the %s address of network "
 			      "'%s' (use %s to %s)", vm->name, s, ip == n->addr ?
 			      "network" : "broadcast", n->name, lo, hi);
-	else if (ip >= n->dhcp_first)
+	else if (n->dhcp_range_set && ip >= n->dhcp_first && ip <= n->dhcp_last)
 		fleet_diag_at(a->d, at, "vm '%s': ip %s is in the DHCP range of "
-			      "network '%s' (%s to %s, for unknown machines; use "
-			      "%s to %s)", vm->name, s, n->name, d1, d2, lo, hi);
+			      "network '%s' (dhcp: %s to %s, for unknown machines; "
+			      "use another address or change the range)", vm->name, s,
+			      n->name, d1, d2);
 	else if (bit(p, ip - p->base))
 		fleet_diag_at(a->d, at, "vm '%s': ip %s is also the address of vm "
 			      "'%s' (give each VM its own)", vm->name, s,
@@ -326,6 +357,66 @@ static int fixed_one(struct alloc *a, size_t i, const struct ynode *at)
 		vm->nics[0].ip = ip;
 		return 0;
 	}
+	return -1;
+}
+
+/* The first vms: entry with a fixed address in [first, last] of n. */
+static size_t first_fixed_in(const struct alloc *a, const struct fleet_network *n,
+			     const struct ynode *const *fixed_at, uint32_t first,
+			     uint32_t last)
+{
+	size_t i;
+
+	for (i = 0; i < a->f->n_explicit; i++) {
+		const struct fleet_vm *vm = &a->f->vms[i];
+		if (fixed_at[i] != NULL && vm->spec->networks[0] == n &&
+		    vm->nics[0].ip >= first && vm->nics[0].ip <= last)
+			return i;
+	}
+	return a->f->n_explicit;
+}
+
+/* Fixed addresses in network ni's default DHCP range (the top quarter):
+ * the range becomes its longest run without them, as long as that keeps
+ * DHCP_MIN_ROOM addresses (or the whole top quarter, when smaller). */
+static int shrink_range(struct alloc *a, size_t ni, const struct ynode *const *fixed_at)
+{
+	struct fleet_network *n = &a->f->networks[ni];
+	const struct pool *p = &a->pools[ni];
+	uint32_t lo = n->dhcp_default_first - p->base, hi = n->dhcp_default_last - p->base;
+	uint32_t i, run = 0, best = 0, end = 0, all = hi - lo + 1;
+	uint32_t min = all < DHCP_MIN_ROOM ? all : DHCP_MIN_ROOM;
+	char s[16], d1[16], d2[16], p1[16], p2[16];
+	size_t vm;
+
+	for (i = lo; i <= hi; i++) {
+		run = bit(p, i) ? 0 : run + 1;
+		if (run > best) {
+			best = run;
+			end = i;
+		}
+	}
+	if (best == all)
+		return 0;	/* no fixed address there */
+	if (best >= min) {
+		n->dhcp_first = p->base + end - best + 1;
+		n->dhcp_last = p->base + end;
+		n->dhcp_shrunk = true;
+		return 0;
+	}
+	vm = first_fixed_in(a, n, fixed_at, n->dhcp_default_first, n->dhcp_default_last);
+	if (vm == a->f->n_explicit)
+		return -1;	/* cannot be: only fixed addresses are there */
+	fleet_ip_str(a->f->vms[vm].nics[0].ip, s);
+	fleet_ip_str(n->dhcp_default_first, d1);
+	fleet_ip_str(n->dhcp_default_last, d2);
+	fleet_ip_str(p->base, p1);
+	fleet_ip_str(p->base + p->size - 1, p2);
+	fleet_diag_at(a->d, fixed_at[vm], "vm '%s': ip %s is in the DHCP range of "
+		      "network '%s' (%s to %s), and with the fixed addresses there "
+		      "DHCP would keep %u addresses in a row, fewer than %u (use %s "
+		      "to %s, or set dhcp: {start: ADDRESS, end: ADDRESS})",
+		      a->f->vms[vm].name, s, n->name, d1, d2, best, min, p1, p2);
 	return -1;
 }
 
@@ -342,6 +433,10 @@ int expand_addr_assign(struct fleet *f, const struct ynode *const *fixed_at,
 		goto out;
 	for (i = 0; fixed_at != NULL && i < f->n_explicit; i++)
 		if (fixed_at[i] != NULL && fixed_one(&a, i, fixed_at[i]) < 0)
+			rc = -2;
+	for (i = 0; fixed_at != NULL && i < f->n_networks; i++)
+		if (a.pools[i].size != 0 && !f->networks[i].dhcp_range_set &&
+		    shrink_range(&a, i, fixed_at) < 0)
 			rc = -2;
 	if (rc == -2)
 		goto out;

@@ -27,9 +27,12 @@ struct expand_pin {
 
 /* Assign f->vms[*].nics.  Before the call, nics[0].ip holds a fixed
  * address (0: none) for vms whose fixed_at[i] (the `ip:` value, for error
- * positions; fixed_at may be NULL when none is fixed) is set.  Errors: a
- * fixed address outside its network, on the gateway, in the DHCP range,
- * or twice; a network with more NICs than addresses.  Returns 0 or -1. */
+ * positions; fixed_at may be NULL when none is fixed) is set.  Fixed
+ * addresses in a network's default DHCP range make the range smaller
+ * (dhcp_first/last, dhcp_shrunk).  Errors: a fixed address outside its
+ * network, on the gateway, in a dhcp: {start, end} range, or twice; fixed
+ * addresses that leave the default range too small; a network with more
+ * NICs than addresses.  Returns 0 or -1. */
 int expand_addr_assign(struct fleet *f, const struct ynode *const *fixed_at,
 		       const struct expand_pin *pins, size_t n_pins,
 		       struct fleet_diags *d);

@@ -6,6 +6,7 @@
 
 #include "common/mem.h"
 #include "plans/expand.h"
+#include "plans/plan.h"
 
 #define TWO_NETS \
 	"fleet: lab\n" \
@@ -231,9 +232,13 @@ static void test_fixed_ip_errors(void **state)
 			"the network address of network 'labnet'");
 	ft_expect_error(FT_HEAD "vms:\n  db: {ip: 10.42.0.255}\n", "vm 'db': ip 10.42.0.255 "
 			"is the broadcast address of network 'labnet'");
-	ft_expect_error(FT_HEAD "vms:\n  db: {ip: 10.42.0.200}\n", "vm 'db': ip 10.42.0.200 "
-			"is in the DHCP range of network 'labnet' (10.42.0.192 to 10.42.0.254, "
-			"for unknown machines; use 10.42.0.2 to 10.42.0.191)");
+	ft_expect_error("fleet: lab\nimages: {tiny: {path: tiny.qcow2}}\nnetworks:\n"
+			"  labnet: {cidr: 10.42.0.0/24, dhcp: {start: 10.42.0.100, end: "
+			"10.42.0.109}}\ndefaults: {image: tiny, networks: [labnet]}\n"
+			"vms:\n  db: {ip: 10.42.0.105}\n", "t.yaml:7:12: vm 'db': ip 10.42.0.105 "
+			"is in the DHCP range of network 'labnet' (dhcp: 10.42.0.100 to "
+			"10.42.0.109, for unknown machines; use another address or change the "
+			"range)");
 	ft_expect_error(FT_HEAD "vms:\n  a: {ip: 10.42.0.9}\n  b: {ip: 10.42.0.9}\n",
 			"t.yaml:11:11: vm 'b': ip 10.42.0.9 is also the address of vm 'a' "
 			"(give each VM its own)");
@@ -241,6 +246,73 @@ static void test_fixed_ip_errors(void **state)
 			"networks: {lan: {mode: bridge, bridge: br0}}\n"
 			"vms:\n  a: {ip: 10.42.0.9, networks: [lan], image: tiny}\n", "vm 'a': ip needs a nat or isolated "
 			"network first in networks ('lan' is a bridge)");
+}
+
+/* A fixed address in the top quarter makes DHCP's range smaller around
+ * it (teachers get .200), as long as 16 addresses stay in a row. */
+static void test_fixed_ip_shrinks_dhcp(void **state)
+{
+	struct fleet *f;
+	char before[PLAN_FIELD_HEX + 1], after[PLAN_FIELD_HEX + 1];
+	size_t i;
+
+	(void)state;
+	f = ft_must_load(FT_HEAD "groups: {s: {count: 40}}\nvms:\n  t: {ip: 10.42.0.200}\n");
+	assert_true(f->networks[0].dhcp_shrunk);
+	assert_true(f->networks[0].dhcp_first == 0x0a2a00c9u);	/* .201 */
+	assert_true(f->networks[0].dhcp_last == 0x0a2a00feu);	/* .254 */
+	assert_true(f->networks[0].dhcp_default_first == 0x0a2a00c0u);
+	assert_true(f->vms[0].nics[0].ip == 0x0a2a00c8u);
+	for (i = 1; i < f->n_vms; i++)		/* herd still assigns below .192 */
+		assert_true(f->vms[i].nics[0].ip < 0x0a2a00c0u);
+	plan_net_hash(&f->networks[0], after);	/* libvirt's range changes too */
+	fleet_free(f);
+	f = ft_must_load(FT_HEAD "groups: {s: {count: 40}}\nvms:\n  t: {ip: 10.42.0.20}\n");
+	assert_false(f->networks[0].dhcp_shrunk);
+	assert_true(f->networks[0].dhcp_first == 0x0a2a00c0u);
+	plan_net_hash(&f->networks[0], before);
+	assert_string_not_equal(before, after);
+	fleet_free(f);
+	/* several, and the longest run without them wins */
+	f = ft_must_load(FT_HEAD "vms:\n  a: {ip: 10.42.0.230}\n  b: {ip: 10.42.0.193}\n"
+			 "  c: {ip: 10.42.0.240}\n");
+	assert_true(f->networks[0].dhcp_first == 0x0a2a00c2u);	/* .194 */
+	assert_true(f->networks[0].dhcp_last == 0x0a2a00e5u);	/* .229 */
+	fleet_free(f);
+	/* at least 16 in a row must stay */
+	ft_expect_error(FT_HEAD "vms:\n  a: {ip: 10.42.0.200}\n  b: {ip: 10.42.0.215}\n"
+			"  c: {ip: 10.42.0.230}\n  d: {ip: 10.42.0.245}\n",
+			"t.yaml:10:11: vm 'a': ip 10.42.0.200 is in the DHCP range of network "
+			"'labnet' (10.42.0.192 to 10.42.0.254), and with the fixed addresses "
+			"there DHCP would keep 14 addresses in a row, fewer than 16 (use "
+			"10.42.0.2 to 10.42.0.191, or set dhcp: {start: ADDRESS, end: ADDRESS})");
+}
+
+/* dhcp: {start, end}: the range is that, herd assigns every other host. */
+static void test_dhcp_range_set(void **state)
+{
+	struct fleet *f;
+	size_t i;
+
+	(void)state;
+	f = ft_must_load("fleet: lab\nimages: {tiny: {path: tiny.qcow2}}\nnetworks:\n"
+			 "  n: {cidr: 10.0.0.0/27, dhcp: {start: 10.0.0.2, end: 10.0.0.11}}\n"
+			 "defaults: {image: tiny, networks: [n]}\ngroups: {g: {count: 18}}\n"
+			 "vms:\n  top: {ip: 10.0.0.30}\n");
+	assert_true(f->networks[0].dhcp_range_set);
+	assert_false(f->networks[0].dhcp_shrunk);
+	assert_true(f->networks[0].dhcp_first == 0x0a000002u);
+	assert_true(f->networks[0].dhcp_last == 0x0a00000bu);
+	for (i = 0; i < f->n_vms; i++) {	/* .12 to .30: 19 addresses, 19 VMs */
+		assert_true(f->vms[i].nics[0].ip >= 0x0a00000cu);
+		assert_true(f->vms[i].nics[0].ip <= 0x0a00001eu);
+	}
+	fleet_free(f);
+	ft_expect_error("fleet: lab\nimages: {tiny: {path: tiny.qcow2}}\nnetworks:\n"
+			"  n: {cidr: 10.0.0.0/27, dhcp: {start: 10.0.0.2, end: 10.0.0.11}}\n"
+			"defaults: {image: tiny, networks: [n]}\ngroups: {g: {count: 20}}\n",
+			"t.yaml:4:3: network 'n': 10.0.0.0/27 has 19 addresses for VMs "
+			"(10.0.0.2 to 10.0.0.30, less the DHCP range) but 20 VMs need one");
 }
 
 static void test_network_too_small(void **state)
@@ -356,6 +428,8 @@ int main(void)
 		cmocka_unit_test(test_growth_is_stable),
 		cmocka_unit_test(test_fixed_ip),
 		cmocka_unit_test(test_fixed_ip_errors),
+		cmocka_unit_test(test_fixed_ip_shrinks_dhcp),
+		cmocka_unit_test(test_dhcp_range_set),
 		cmocka_unit_test(test_network_too_small),
 		cmocka_unit_test(test_duplicate_names),
 		cmocka_unit_test(test_too_many_vms),

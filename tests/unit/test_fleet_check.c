@@ -203,6 +203,25 @@ static void test_network_errors(void **state)
 			"t.yaml:4:13: network 'b': cidr 10.0.4.0/24 overlaps network 'a'");
 	ft_expect_error("fleet: lab\nnetworks:\n  n: {cidr: 10.0.0.0/24, dhcp: maybe}\n",
 			"network 'n': dhcp \"maybe\" is not true or false");
+	ft_expect_error("fleet: lab\nnetworks:\n  n: {cidr: 10.0.0.0/24, dhcp: [a]}\n",
+			"t.yaml:3:32: network 'n': dhcp must be true, false or {start: "
+			"ADDRESS, end: ADDRESS}, not a list");
+	ft_expect_error("fleet: lab\nnetworks:\n  n: {cidr: 10.0.0.0/24, dhcp: {start: 10.0.0.9}}\n",
+			"t.yaml:3:32: network 'n': dhcp: end is missing (add end: ADDRESS)");
+	ft_expect_error("fleet: lab\nnetworks:\n  n: {cidr: 10.0.0.0/24, dhcp: {start: "
+			"10.0.0.9, end: 10.0.0.x}}\n", "network 'n': dhcp: end \"10.0.0.x\" is "
+			"not an IPv4 address");
+	ft_expect_error("fleet: lab\nnetworks:\n  n: {cidr: 10.0.0.0/24, dhcp: {start: "
+			"10.0.0.1, end: 10.0.0.9}}\n", "t.yaml:3:32: network 'n': dhcp: the "
+			"range must lie in 10.0.0.2 to 10.0.0.254 (inside the network, after "
+			"its gateway)");
+	ft_expect_error("fleet: lab\nnetworks:\n  n: {cidr: 10.0.0.0/24, dhcp: {start: "
+			"10.0.0.9, end: 10.0.1.9}}\n", "dhcp: the range must lie in");
+	ft_expect_error("fleet: lab\nnetworks:\n  n: {cidr: 10.0.0.0/24, dhcp: {start: "
+			"10.0.0.9, end: 10.0.0.8}}\n", "network 'n': dhcp: start comes after end");
+	ft_expect_error("fleet: lab\nnetworks:\n  n: {mode: bridge, bridge: br0, dhcp: "
+			"{start: 10.0.0.9, end: 10.0.0.18}}\n", "network 'n': a dhcp range is "
+			"not used with mode bridge");
 	ft_expect_error("fleet: lab\nnetworks:\n  LAN: {cidr: 10.0.0.0/24}\n",
 			"network 'LAN': the name is not valid");
 }
