@@ -43,7 +43,7 @@ HERD     = build/herd
 V       ?= 0
 Q        = $(if $(filter 1,$(V)),,@)
 
-.PHONY: all check unit golden examples integration bench install deb deps clean demo demo-clean e2e layering sizes
+.PHONY: all check unit golden examples integration bench install deb deps clean demo demo-clean e2e layering sizes fuzz-long
 all: $(HERD)
 
 # Built-in templates are compiled in as C strings (templates/tmpl_embed.sh).
@@ -80,7 +80,7 @@ build/herd-san: build/san/orchestrator/cli/main.o build/libherd-san.a
 build/san/tests/%: tests/unit/%.c tests/unit/testutil.h build/libherd-san.a
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) $(LDFLAGS) -Itests/unit -o $@ $< build/libherd-san.a $(LDLIBS) -lcmocka
-build/san/fuzz/%: tests/fuzz/%.c build/libherd-san.a
+build/san/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_run.h build/libherd-san.a
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) $(LDFLAGS) -o $@ $< build/libherd-san.a $(LDLIBS)
 
@@ -121,6 +121,18 @@ e2e: $(HERD)
 
 bench: $(HERD)
 	sh tests/run-suite.sh bench $(sort $(wildcard tests/bench/*.sh))
+
+# The fuzzers at length: a million fleet files and a million templates
+# (FUZZ_LONG_N), each run with a fresh seed unless FUZZ_SEED is given, in
+# FUZZ_JOBS workers, every input bounded in time and memory
+# (tests/fuzz/fuzz_run.h).  make check runs a few seconds of each.
+FUZZ_LONG_N ?= 1000000
+FUZZ_JOBS   ?= 2
+fuzz-long: $(FUZZ_BIN)
+	build/san/fuzz/fuzz_fleet -n $(FUZZ_LONG_N) -t 86400 -j $(FUZZ_JOBS) -T 10 -M 1024 \
+		$(if $(FUZZ_SEED),-s $(FUZZ_SEED))
+	build/san/fuzz/fuzz_mustache -n $(FUZZ_LONG_N) -t 86400 -j $(FUZZ_JOBS) -T 10 -M 1024 \
+		$(if $(FUZZ_SEED),-s $(FUZZ_SEED))
 
 # A real fleet from nothing: deps, herd, the guest image, a libvirtd (the
 # running one, or a private one in a network namespace), quickstart up.

@@ -1,19 +1,14 @@
 /* tests/fuzz/fuzz_mustache.c — feed the Mustache renderer random, built
  * and mutated templates and check it neither crashes nor breaks its
  * contract.  Built with ASan + UBSan into build/san/fuzz/fuzz_mustache.
- *
- *   fuzz_mustache [-s SEED] [-n MAX_RUNS] [-t SECONDS] [FILE...]
- *
- * With FILEs, renders each file once (to replay a finding).  Otherwise runs
- * until MAX_RUNS templates (default 1,000,000) or SECONDS (default 6) are
- * used up, whichever comes first.  The template sequence depends only on
- * SEED (default 1), so `-s SEED -n N` replays the first N templates of a
- * run exactly.  Exits 0 when every render kept the contract:
+ * Options (seed, count, time, jobs, bounds per input, replay):
+ * tests/fuzz/fuzz_run.h.  The contract:
  *  - it returns 0, or -1 with an error message "FILE:LINE:COL: ...";
  *  - it appends at most MUSTACHE_MAX_OUTPUT bytes and never touches what
  *    was in the buffer before;
  *  - rendering the same template again gives the same bytes and result.
  * Memory errors and undefined behaviour abort through the sanitizers.
+ * Each input is a template and the "dyn" partial, another random one.
  *
  * Built with -DHERD_LIBFUZZER, the same file is a libFuzzer target
  * instead (LLVMFuzzerTestOneInput renders the input), for longer runs:
@@ -31,6 +26,11 @@
 #include "common/buf.h"
 #include "common/mem.h"
 #include "templates/mustache.h"
+
+#ifndef HERD_LIBFUZZER
+#include "fuzz_run.h"
+const char fuzz_name[] = "fuzz_mustache";
+#endif
 
 #define MAX_TMPL 4096
 
@@ -368,64 +368,44 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 #else
 
-static double now(void)
+static struct fuzz *fuzz_state(void)
 {
-	struct timespec ts;
+	static struct fuzz f;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	if (f.arena == NULL)
+		fuzz_init(&f, 1);
+	return &f;
 }
 
-static int replay(struct fuzz *f, const char *path)
+/* Input i: the "dyn" partial, a NUL, then the template. */
+size_t fuzz_make(uint64_t seed, uint64_t i, char *buf)
 {
-	static char t[1 << 20];
-	FILE *fp = fopen(path, "rb");
-	size_t len;
+	struct fuzz *f = fuzz_state();
+	size_t dl, tl;
 
-	if (fp == NULL) {
-		perror(path);
-		return 1;
-	}
-	len = fread(t, 1, sizeof t, fp);
-	fclose(fp);
-	printf("%s: %s\n", path, check(f, t, len) == 0 ? "rendered" : "error");
-	return 0;
+	f->rng = fuzz_input_rng(seed, i);
+	dl = generate(f, buf);
+	if (dl >= MAX_TMPL)
+		dl = MAX_TMPL - 1;
+	buf[dl] = '\0';
+	tl = generate(f, buf + dl + 1);
+	return dl + 1 + tl;
+}
+
+int fuzz_check(const char *data, size_t len)
+{
+	struct fuzz *f = fuzz_state();
+	size_t dl = strnlen(data, len);
+
+	memcpy(f->dyn, data, dl < MAX_TMPL ? dl : MAX_TMPL - 1);
+	f->dyn[dl < MAX_TMPL ? dl : MAX_TMPL - 1] = '\0';
+	if (dl == len)		/* a file without the NUL: all template */
+		return check(f, data, len) == 0;
+	return check(f, data + dl + 1, len - dl - 1) == 0;
 }
 
 int main(int argc, char **argv)
 {
-	static char t[MAX_TMPL];
-	unsigned long long seed = 1, max = 1000000, runs, ok = 0;
-	double secs = 6, start = now();
-	struct fuzz f;
-	size_t len;
-	int i = 1, rc = 0;
-
-	for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
-		if (strcmp(argv[i], "-s") == 0)
-			seed = strtoull(argv[i + 1], NULL, 0);
-		else if (strcmp(argv[i], "-n") == 0)
-			max = strtoull(argv[i + 1], NULL, 0);
-		else if (strcmp(argv[i], "-t") == 0)
-			secs = strtod(argv[i + 1], NULL);
-	}
-	fuzz_init(&f, seed);
-	if (i < argc) {
-		for (; i < argc; i++)
-			rc |= replay(&f, argv[i]);
-		yarena_free(f.arena);
-		return rc;
-	}
-	for (runs = 0; runs < max && ((runs & 255) != 0 || now() - start < secs); runs++) {
-		/* The "dyn" partial is a random template of its own. */
-		len = generate(&f, f.dyn);
-		f.dyn[len < MAX_TMPL ? len : MAX_TMPL - 1] = '\0';
-		len = generate(&f, t);
-		ok += check(&f, t, len) == 0;
-	}
-	printf("fuzz_mustache: seed %llu: %llu templates in %.1f s, %llu rendered,"
-	       " %llu errors, no crash\n", seed, runs, now() - start, ok, runs - ok);
-	yarena_free(f.arena);
-	return 0;
+	return fuzz_main(argc, argv);
 }
 #endif
