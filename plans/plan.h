@@ -20,27 +20,7 @@
 #include <stdint.h>
 
 #include "plans/fleet.h"
-
-/* The fields of the spec hash, in metadata and message order. */
-enum plan_field {
-	PLAN_F_IMAGE,
-	PLAN_F_DISK,
-	PLAN_F_CLONE,
-	PLAN_F_SEED,
-	PLAN_F_NETWORKS,
-	PLAN_F_MAC,
-	PLAN_F_IP,
-	PLAN_F_COUNT
-};
-
-#define PLAN_FIELD_HEX 8	/* hex digits kept per field hash */
-#define PLAN_SPEC_HEX 16	/* hex digits kept of the spec hash */
-
-/* A VM's hashes, as written into its metadata. */
-struct plan_hashes {
-	char spec[PLAN_SPEC_HEX + 1];
-	char field[PLAN_F_COUNT][PLAN_FIELD_HEX + 1];
-};
+#include "plans/plan_hash.h"
 
 /* ---- the observed snapshot (plain data; the filler owns the strings) ---- */
 
@@ -115,20 +95,6 @@ char *plan_legacy_domain(const char *fleet, const char *vm);
 char *plan_legacy_net_name(const char *fleet, const char *net);
 /* "herd-<fleet>", caller frees. */
 char *plan_pool_name(const char *fleet);
-
-/* ---- hashes ---- */
-
-/* Compute vm's hashes; seed_hash is the hash of its seed content (any
- * string, may be NULL when the caller has none, e.g. bootstrap none). */
-void plan_vm_hashes(const struct fleet_vm *vm, const char *seed_hash,
-		    struct plan_hashes *out);
-
-/* The hash of a network's definition (mode, bridge, CIDR, DHCP range),
- * kept in its tag so a changed network is made again. */
-void plan_net_hash(const struct fleet_network *n, char out[PLAN_FIELD_HEX + 1]);
-
-/* Names of fields, "image", "disk", ... */
-const char *plan_field_name(enum plan_field f);
 
 /* ---- actions ---- */
 

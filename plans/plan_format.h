@@ -11,7 +11,7 @@
 #include "common/buf.h"
 #include "plans/plan.h"
 
-/* Human lines ("+ create lab-web-1", ...), then the summary line. */
+/* Human lines ("+ create lab--web-1", ...), then the summary line. */
 void plan_format_text(const struct plan *p, bool show_unchanged, struct buf *out);
 /* The summary alone: "Plan: 1 to create, 1 to update, 0 to recreate, 2 to
  * delete, 40 unchanged." */
