@@ -1,5 +1,5 @@
 #!/bin/sh
-# The fleet lock lives in libvirt (the volume herd-images/<fleet>.lock), so
+# The fleet lock lives in libvirt (the volume herd--images/<fleet>.lock), so
 # herd processes with different state folders (two users, two CI jobs) see
 # it, on a private libvirtd in a network namespace:
 #  - four applies of one fleet started at once, each with its own
@@ -50,7 +50,8 @@ groups:
 EOF
 }
 # h STATE VERB...: herd on fleet t44 with state folder $w/STATE
-h() { _s=$1; shift; "$HERD" -f "$w/t44.yaml" -c "$HERD_TEST_URI" --state-dir "$w/$_s" "$@"; }
+# --allow-outside: the fleet names base images outside its folder
+h() { _s=$1; shift; "$HERD" -f "$w/t44.yaml" -c "$HERD_TEST_URI" --state-dir "$w/$_s" --allow-outside "$@"; }
 # (exec ...) &: a subshell that becomes herd, so that $! is herd's PID
 # A new raw base of SIZE: its upload makes an apply last a few seconds.
 big_base() {
@@ -58,11 +59,11 @@ big_base() {
 	qemu-img resize -q -f raw "$w/base-$1.raw" "$1" || fail "raw base $1"
 	fleet "$w/base-$1.raw"
 }
-locked() { v vol-list herd-images | grep -q '^ *t44\.lock '; }
+locked() { v vol-list herd--images | grep -q '^ *t44\.lock '; }
 no_lock_left() {
-	v pool-refresh herd-images >/dev/null
-	v vol-list herd-images | grep -q 't44\.lock' &&
-		fail "lock left behind: $(v vol-list herd-images)"
+	v pool-refresh herd--images >/dev/null
+	v vol-list herd--images | grep -q 't44\.lock' &&
+		fail "lock left behind: $(v vol-list herd--images)"
 	return 0
 }
 host=$(hostname)
@@ -70,7 +71,7 @@ host=$(hostname)
 # --- four at once, four state folders: one wins, three are refused
 big_base 96M
 for i in 1 2 3 4; do
-	(exec "$HERD" -f "$w/t44.yaml" -c "$HERD_TEST_URI" --state-dir "$w/s$i" \
+	(exec "$HERD" -f "$w/t44.yaml" -c "$HERD_TEST_URI" --state-dir "$w/s$i" --allow-outside \
 	    apply -j 1 >"$w/race$i" 2>&1) &
 	eval "p$i=\$!"
 done
@@ -90,7 +91,7 @@ no_lock_left
 
 # --- a held lock (the holder stopped): apply and destroy are refused
 big_base 112M
-(exec "$HERD" -f "$w/t44.yaml" -c "$HERD_TEST_URI" --state-dir "$w/s2" \
+(exec "$HERD" -f "$w/t44.yaml" -c "$HERD_TEST_URI" --state-dir "$w/s2" --allow-outside \
     apply -j 1 >"$w/held" 2>&1) &
 held=$!
 wait_for 30 locked || fail "the apply never took the lock"
@@ -109,7 +110,7 @@ no_lock_left
 
 # --- an apply killed with the lock: the next one breaks it
 big_base 120M
-(exec "$HERD" -f "$w/t44.yaml" -c "$HERD_TEST_URI" --state-dir "$w/s1" \
+(exec "$HERD" -f "$w/t44.yaml" -c "$HERD_TEST_URI" --state-dir "$w/s1" --allow-outside \
     apply -j 1 >/dev/null 2>&1) &
 dead=$!
 wait_for 30 locked || fail "the apply never took the lock"
@@ -130,9 +131,9 @@ holder() {
 	    "$3" "$(date +%s)"
 }
 plant() {	# plant [FILE]: make the lock volume, holding FILE
-	v vol-create-as herd-images t44.lock 4096 --format raw >/dev/null ||
+	v vol-create-as herd--images t44.lock 4096 --format raw >/dev/null ||
 		fail "plant a lock"
-	[ -z "$1" ] || v vol-upload --pool herd-images t44.lock "$1" >/dev/null ||
+	[ -z "$1" ] || v vol-upload --pool herd--images t44.lock "$1" >/dev/null ||
 		fail "write the planted lock"
 }
 sleep 300 & live=$!
@@ -152,23 +153,23 @@ holder 1 elsewhere.example 1 >"$w/foreign.rec"
 plant "$w/foreign.rec"
 h s1 apply >"$out" 2>&1 && fail "apply broke another host's lock"
 grep -qF "pid 1 on host elsewhere.example" "$out" || fail "foreign holder not named"
-grep -qF "virsh vol-delete --pool herd-images t44.lock" "$out" || fail "no way out named"
+grep -qF "virsh vol-delete --pool herd--images t44.lock" "$out" || fail "no way out named"
 locked || fail "another host's lock was deleted"
-v vol-delete --pool herd-images t44.lock >/dev/null || fail "delete by hand"
+v vol-delete --pool herd--images t44.lock >/dev/null || fail "delete by hand"
 
 plant ""
 s=$(date +%s)
 h s1 apply >"$out" 2>&1 && fail "apply took a lock whose holder wrote nothing"
 grep -qF "but its holder wrote nothing" "$out" || fail "empty lock message"
 [ $(( $(date +%s) - s )) -le 10 ] || fail "an empty lock was waited on too long"
-v vol-delete --pool herd-images t44.lock >/dev/null || fail "delete by hand"
+v vol-delete --pool herd--images t44.lock >/dev/null || fail "delete by hand"
 
 # --- whose state folder, and no /tmp fallback
 mkdir -p "$w/other/t44" && chown 1:1 "$w/other/t44" || fail "make a foreign folder"
 h other plan >"$out" 2>&1 && fail "plan used another user's state folder"
 grep -qF "state folder $w/other/t44 belongs to uid 1, not to uid 0 that runs herd" "$out" ||
 	fail "foreign state folder message"
-env -u HOME -u XDG_STATE_HOME "$HERD" -f "$w/t44.yaml" -c "$HERD_TEST_URI" status \
+env -u HOME -u XDG_STATE_HOME "$HERD" -f "$w/t44.yaml" -c "$HERD_TEST_URI" --allow-outside status \
     >"$out" 2>&1 && fail "status ran without HOME or --state-dir"
 grep -qF "no state folder: HOME is not set (give --state-dir DIR, or set XDG_STATE_HOME)" \
     "$out" || fail "no-HOME message"

@@ -11,10 +11,10 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 HERD=${HERD:-$here/../build/herd}
 . "$here/lib/netns-libvirtd.sh"
 . "$here/lib/herd-test.sh"
-T=42-rename
+T=43-rename
 
 fail() {
-	echo "42-rename: FAIL: $*" >&2
+	echo "43-rename: FAIL: $*" >&2
 	[ -f "${out:-/nonexistent}" ] && tail -n 20 "$out" >&2
 	exit 1
 }
@@ -91,5 +91,5 @@ wait_for 90 grep -q '^herd-tiny: seed instance-id=t42-web-1-' "$log" ||
 h destroy >"$out" 2>&1 || fail "destroy"
 [ -z "$(v list --all --name | grep '^t42')" ] || fail "domains left"
 v pool-info herd--images >/dev/null 2>&1 || fail "shared image pool herd--images removed"
-echo "42-rename: ok"
+echo "43-rename: ok"
 exit 0
