@@ -14,7 +14,7 @@
 #include "orchestrator/cli/globals.h"
 #include "orchestrator/cli/verbs.h"
 
-#define DEFAULT_OPTS { "./herd.yaml", NULL, NULL, 0, 0 }
+#define DEFAULT_OPTS { "./herd.yaml", NULL, NULL, 0, 0, 0 }
 
 /* Run globals_take over words (NULL-terminated) for verb; the words left
  * are joined by spaces into left. */
@@ -50,12 +50,12 @@ static void test_globals_after_the_verb(void **state)
 
 	o = (struct herd_opts)DEFAULT_OPTS;
 	assert_int_equal(take("up", (const char *[]){ "-f", "lab.yaml", "-j", "4", "-c",
-			      "qemu:///x", "--state-dir", "/s", "-qv", NULL }, &o, left,
-			      sizeof left, &err), 0);
+			      "qemu:///x", "--state-dir", "/s", "-qv", "--allow-outside", NULL }, &o,
+			      left, sizeof left, &err), 0);
 	assert_string_equal(o.fleet_file, "lab.yaml");
 	assert_string_equal(o.connect, "qemu:///x");
 	assert_string_equal(o.state_dir, "/s");
-	assert_true(o.quiet && o.verbose);
+	assert_true(o.quiet && o.verbose && o.allow_outside);
 	assert_string_equal(left, "up -j 4");
 
 	o = (struct herd_opts)DEFAULT_OPTS;
