@@ -109,8 +109,9 @@ groups:
 vms:
   lb: {ip: 10.81.0.50}
 EOF
+# --allow-outside: the tiny guest's files live in the test's cache
 h() { libvirt_ns_exec "$HERD" -f "$w/t15.yaml" -c "$HERD_TEST_URI" \
-    --state-dir "$w/state" "$@"; }
+    --state-dir "$w/state" --allow-outside "$@"; }
 vms="lb web-1 web-2"
 # The console log of a VM, found by what the guest printed (not by the
 # domain's or the pool's name).
@@ -166,7 +167,7 @@ h ssh lb -- 'exit 7'
 # A login shell: commands on stdin, and on a terminal (a pty in the guest).
 [ "$(echo 'uname -n; exit 0' | h ssh web-1)" = web-1 ] || fail "ssh web-1 with a shell on stdin"
 printf 'tty; exit 5\n' | libvirt_ns_exec script -qec "$HERD -f $w/t15.yaml \
-    -c '$HERD_TEST_URI' --state-dir $w/state ssh lb" /dev/null >"$out" 2>&1
+    -c '$HERD_TEST_URI' --state-dir $w/state --allow-outside ssh lb" /dev/null >"$out" 2>&1
 [ $? -eq 5 ] || fail "ssh lb on a terminal: exit status"
 grep -q '^/dev/pts/' "$out" || fail "ssh lb on a terminal: no pty in the guest"
 
