@@ -22,6 +22,23 @@
  * way: both take milliseconds unless their herd died in between. */
 #define STEP_MS 100
 #define STEPS 30
+/* A lock that stays empty this long lost its taker between creating and
+ * writing it (a matter of milliseconds): it is stale.  Generous, since
+ * the age is the daemon host's clock against this machine's;
+ * HERD_LOCK_EMPTY_SECS overrides it (tests, clusters with skewed clocks). */
+#define EMPTY_STALE_SECS 300
+
+static long empty_stale_secs(void)
+{
+	const char *s = getenv("HERD_LOCK_EMPTY_SECS");
+	char *end;
+	long n;
+
+	if (s == NULL || *s == '\0')
+		return EMPTY_STALE_SECS;
+	n = strtol(s, &end, 10);
+	return *end == '\0' && n > 0 ? n : EMPTY_STALE_SECS;
+}
 
 struct fleetlock {
 	struct virt *v;
@@ -232,9 +249,10 @@ static int busy(struct herd_err *err, const char *fleet, const char *name,
 
 	if (h == NULL)
 		return herd_errf(err, HERD_E_STATE, "fleet '%s' is busy: lock %s/%s is held, "
-				 "but its holder wrote nothing; if no herd runs for this fleet, "
+				 "but its holder wrote nothing (herd takes it over once it stays "
+				 "empty for %ld s); if no herd runs for this fleet, "
 				 "delete it: virsh vol-delete --pool %s %s", fleet,
-				 VIRT_IMAGES_POOL, name, VIRT_IMAGES_POOL, name);
+				 VIRT_IMAGES_POOL, name, empty_stale_secs(), VIRT_IMAGES_POOL, name);
 	fleetlock_describe(h, who, sizeof who);
 	if (verdict == FLEETLOCK_LIVE)
 		return herd_errf(err, HERD_E_STATE, "fleet '%s' is busy: %s holds its lock "
@@ -295,6 +313,15 @@ static int break_stale(struct fleetlock *l, const char *seen,
 	return r < 0 ? -1 : 0;
 }
 
+/* True when the empty lock is older than empty_stale_secs(). */
+static bool empty_abandoned(struct fleetlock *l)
+{
+	long age = 0;
+
+	return virt_lock_age(l->v, VIRT_IMAGES_POOL, l->name, &age, NULL) == 0 &&
+	       age > empty_stale_secs();
+}
+
 /* The lock exists: judge its holder.  0: try to take it again (it went
  * away, or was stale and is broken), 1: wait a moment, -1 with err. */
 static int held(struct fleetlock *l, const char *fleet, const struct fleetlock_holder *self,
@@ -309,7 +336,11 @@ static int held(struct fleetlock *l, const char *fleet, const struct fleetlock_h
 	if (r != 0)
 		return r > 0 ? 0 : -1;		/* gone meanwhile: take it */
 	if (fleetlock_parse(text, &h) != 0) {	/* being written, unless it stays so */
-		r = last ? busy(err, fleet, l->name, NULL, FLEETLOCK_LIVE) : 1;
+		r = empty_abandoned(l) ? break_stale(l, text, self, &deleted, err)
+		    : last ? busy(err, fleet, l->name, NULL, FLEETLOCK_LIVE) : 1;
+		if (deleted && broke != NULL)
+			snprintf(broke, 512, "a lock left empty for over %ld s (its herd died "
+				 "while taking it)", empty_stale_secs());
 	} else if ((verdict = fleetlock_judge(&h, self)) != FLEETLOCK_STALE) {
 		r = busy(err, fleet, l->name, &h, verdict);
 	} else {
@@ -365,6 +396,10 @@ void fleetlock_release(struct fleetlock *l)
 	    virt_lock_read(l->v, VIRT_IMAGES_POOL, l->name, &text, NULL) == 0 &&
 	    (strcmp(text, l->text) == 0 || (virt_is_test(l->v) && text[0] == '\0')))
 		virt_vol_delete(l->v, NULL, VIRT_IMAGES_POOL, l->name, NULL);
+	/* drafts of takers killed mid-take; a live taker's draft lives for
+	 * milliseconds */
+	if (l->v != NULL)
+		virt_lock_sweep_drafts(l->v, VIRT_IMAGES_POOL, l->name, 60);
 	free(text);
 	free(l->name);
 	free(l->text);

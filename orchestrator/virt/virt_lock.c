@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/mem.h"
@@ -64,12 +66,38 @@ out:
 	return rc;
 }
 
+/* A volume `name` holding text, for the lock to be cloned from.  NULL
+ * with err. */
+static virStorageVolPtr draft_make(struct virt *v, virStoragePoolPtr p, const char *pool,
+				   const char *name, const char *text, struct herd_err *err)
+{
+	char *xml = lock_xml(name);
+	virStorageVolPtr d = virt_ckp(virStorageVolCreateXML(p, xml, 0));
+
+	free(xml);
+	if (d == NULL) {
+		virt_fail(err, "create lock draft %s/%s", pool, name);
+		return NULL;
+	}
+	if (!v->test && write_text(v, d, text, err) < 0) {
+		virStorageVolDelete(d, 0);
+		virStorageVolFree(d);
+		return NULL;
+	}
+	return d;
+}
+
+/* The lock appears with its text at once: it is cloned, inside the
+ * daemon, from a draft written first.  A taker killed between creating
+ * an empty lock and writing it would leave a lock nobody can name; a
+ * taker killed now leaves at most its draft (swept by
+ * virt_lock_sweep_drafts), and a clone it started finishes in the daemon. */
 int virt_lock_create(struct virt *v, const char *pool, const char *name,
 		     const char *text, struct herd_err *err)
 {
 	virStoragePoolPtr p = virt_ckp(virStoragePoolLookupByName(v->conn, pool));
-	virStorageVolPtr vol = NULL;
-	char *xml = NULL;
+	virStorageVolPtr draft = NULL, vol = NULL;
+	char *xml = NULL, *dname = NULL;
 	int rc = -1, code;
 
 	if (p == NULL)
@@ -78,8 +106,17 @@ int virt_lock_create(struct virt *v, const char *pool, const char *name,
 		herd_errf(err, HERD_E_VIRT, "lock %s/%s: holder text too long", pool, name);
 		goto out;
 	}
+	if (vol_exists(p, name)) {
+		rc = 1;
+		goto out;
+	}
+	dname = xasprintf("%s" VIRT_LOCK_DRAFT "%ld-%lx", name, (long)getpid(),
+			  (unsigned long)random());
+	draft = draft_make(v, p, pool, dname, text, err);
+	if (draft == NULL)
+		goto out;
 	xml = lock_xml(name);
-	vol = virt_ckp(virStorageVolCreateXML(p, xml, 0));
+	vol = virt_ckp(virStorageVolCreateXMLFrom(p, xml, draft, 0));
 	if (vol == NULL) {
 		code = virt_last_code();
 		/* the name is taken; the lookup covers a file that exists on
@@ -90,15 +127,16 @@ int virt_lock_create(struct virt *v, const char *pool, const char *name,
 			virt_fail_saved(err, "create lock %s/%s", pool, name);
 		goto out;
 	}
-	if (!v->test && write_text(v, vol, text, err) < 0) {
-		virStorageVolDelete(vol, 0);	/* a lock nobody can name is no use */
-		goto out;
-	}
 	rc = 0;
 out:
+	if (draft != NULL) {
+		virStorageVolDelete(draft, 0);
+		virStorageVolFree(draft);
+	}
 	if (vol != NULL)
 		virStorageVolFree(vol);
 	virStoragePoolFree(p);
+	free(dname);
 	free(xml);
 	return rc;
 }
@@ -166,4 +204,75 @@ int virt_lock_read(struct virt *v, const char *pool, const char *name,
 		virStorageVolFree(vol);
 	virStoragePoolFree(p);
 	return rc;
+}
+
+/* The seconds of <timestamps><ctime>S.N</ctime> in a volume's XML, or -1. */
+static long xml_ctime(const char *xml)
+{
+	const char *ts = strstr(xml, "<timestamps>"), *c;
+
+	if (ts == NULL || (c = strstr(ts, "<ctime>")) == NULL)
+		return -1;
+	return strtol(c + strlen("<ctime>"), NULL, 10);
+}
+
+int virt_lock_age(struct virt *v, const char *pool, const char *name, long *secs,
+		  struct herd_err *err)
+{
+	virStoragePoolPtr p = virt_ckp(virStoragePoolLookupByName(v->conn, pool));
+	virStorageVolPtr vol = NULL;
+	char *xml = NULL;
+	long made;
+	int rc = 1;
+
+	if (p == NULL)
+		return virt_last_code() == VIR_ERR_NO_STORAGE_POOL ? (virt_forget(), 1) :
+		       virt_fail(err, "pool %s", pool);
+	vol = virt_ckp(virStorageVolLookupByName(p, name));
+	if (vol == NULL) {
+		rc = virt_last_code() == VIR_ERR_NO_STORAGE_VOL ? (virt_forget(), 1) :
+		     virt_fail(err, "lock %s/%s", pool, name);
+		goto out;
+	}
+	xml = virt_ckp(virStorageVolGetXMLDesc(vol, 0));
+	if (xml == NULL) {
+		rc = virt_fail(err, "lock %s/%s", pool, name);
+		goto out;
+	}
+	made = xml_ctime(xml);
+	if (made > 0) {
+		*secs = (long)time(NULL) - made;
+		rc = 0;
+	}
+out:
+	free(xml);
+	if (vol != NULL)
+		virStorageVolFree(vol);
+	virStoragePoolFree(p);
+	return rc;
+}
+
+void virt_lock_sweep_drafts(struct virt *v, const char *pool, const char *name,
+			    long older_than)
+{
+	virStoragePoolPtr p = virStoragePoolLookupByName(v->conn, pool);
+	virStorageVolPtr *vols = NULL;
+	char *prefix = xasprintf("%s" VIRT_LOCK_DRAFT, name), *xml;
+	int i, n = p != NULL ? virStoragePoolListAllVolumes(p, &vols, 0) : -1;
+	long made;
+
+	for (i = 0; i < n; i++) {
+		if (strncmp(virStorageVolGetName(vols[i]), prefix, strlen(prefix)) == 0 &&
+		    (xml = virStorageVolGetXMLDesc(vols[i], 0)) != NULL) {
+			made = xml_ctime(xml);
+			if (made > 0 && (long)time(NULL) - made > older_than)
+				virStorageVolDelete(vols[i], 0);
+			free(xml);
+		}
+		virStorageVolFree(vols[i]);
+	}
+	free(vols);
+	free(prefix);
+	if (p != NULL)
+		virStoragePoolFree(p);
 }

@@ -6,8 +6,10 @@
  * creates the file with O_EXCL), so creating the volume is taking the
  * lock, atomically, for every user and every machine that talks to that
  * daemon; deleting it releases it.  The volume holds a short text, the
- * holder, written with virStorageVolUpload and read back with
- * virStorageVolDownload, so a remote daemon works the same.  What the text
+ * holder, written with virStorageVolUpload into a draft volume that the
+ * lock is then cloned from (so the lock never exists without its text),
+ * and read back with virStorageVolDownload, so a remote daemon works the
+ * same.  What the text
  * says and when a lock may be broken is the caller's policy
  * (orchestrator/run/fleetlock.h).
  *
@@ -22,6 +24,7 @@
 #include "orchestrator/virt/virt.h"
 
 #define VIRT_LOCK_MAX 4096	/* the volume's size: the longest holder text */
+#define VIRT_LOCK_DRAFT ".draft-"	/* <lock>.draft-<pid>-<rand>: a lock being written */
 
 /* Create volume `name` in the (existing) pool holding text (at most
  * VIRT_LOCK_MAX - 1 bytes).  Returns 0 when this call created it (the
@@ -38,6 +41,20 @@ int virt_lock_create(struct virt *v, const char *pool, const char *name,
  * no such volume (*text NULL), -1 with err. */
 int virt_lock_read(struct virt *v, const char *pool, const char *name,
 		   char **text, struct herd_err *err);
+
+/* How many seconds ago lock volume `name` was made, by the daemon host's
+ * clock (its file's ctime) against this machine's: for a lock that stays
+ * empty, whose taker died between creating and writing it.  Returns 0,
+ * 1 when the age cannot be told (no such volume, no timestamps: the test
+ * driver), -1 with err. */
+int virt_lock_age(struct virt *v, const char *pool, const char *name, long *secs,
+		  struct herd_err *err);
+
+/* Delete the drafts of lock `name` (VIRT_LOCK_DRAFT) made more than
+ * older_than seconds ago: what takers killed mid-take left.  Best effort,
+ * quiet. */
+void virt_lock_sweep_drafts(struct virt *v, const char *pool, const char *name,
+			    long older_than);
 
 /* Release: virt_vol_delete (virt_pool.h). */
 
